@@ -39,6 +39,11 @@ nlohmann::json parse_strict_json(std::string_view text, std::string_view what, E
     }
     return true;
   };
+  // nlohmann's lexer takes a NUL byte for the end of input and would ignore
+  // whatever follows it; valid JSON never contains a raw NUL.
+  if (const auto nul = text.find('\0'); nul != std::string_view::npos) {
+    throw Error(code, std::string(what) + ": invalid JSON: NUL byte at offset " + std::to_string(nul));
+  }
   try {
     return json::parse(text.begin(), text.end(), callback, /*allow_exceptions=*/true,
                        /*ignore_comments=*/false);
