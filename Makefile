@@ -12,7 +12,11 @@ DEPS := build-essential cmake pkg-config git ca-certificates \
 	libfmt-dev libtbb-dev liblapack-dev libopenblas-dev libgtest-dev googletest \
 	libbenchmark-dev libcli11-dev libcpp-httplib-dev
 
-.PHONY: all deps build test demo bench clean
+.PHONY: all deps build test demo bench clean fuzz-deps fuzz-build fuzz-smoke
+
+FUZZ_DIR ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := safetensors_header_fuzz shard_index_fuzz archive_list_fuzz
 
 all: build
 
@@ -38,6 +42,27 @@ demo: build
 
 bench: build
 	@echo "benchmarks are in $(BUILD_DIR)/bench; see bench/README.md"
+
+# libFuzzer targets under ASan+UBSan, each run for FUZZ_SECONDS on the seed
+# corpus in tests/fuzz/corpus (findings are written to $(FUZZ_DIR)/findings).
+fuzz-deps: deps
+	@dpkg-query -W -f='$${Status}' clang libclang-rt-14-dev 2>/dev/null | grep -c "install ok installed" | grep -q 2 || \
+	  (DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends clang libclang-rt-14-dev)
+
+fuzz-build: fuzz-deps
+	CXX=clang++ cmake -S . -B $(FUZZ_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFTI_BUILD_FUZZ=ON \
+	  -DFTI_BUILD_TESTS=OFF -DFTI_BUILD_BENCH=OFF -DFTI_SANITIZE=address,undefined
+	cmake --build $(FUZZ_DIR) -j $(JOBS) --target $(FUZZ_TARGETS)
+
+fuzz-smoke: fuzz-build
+	@mkdir -p $(FUZZ_DIR)/findings
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  mkdir -p $(FUZZ_DIR)/corpus/$$t; \
+	  echo "== $$t ($(FUZZ_SECONDS)s)"; \
+	  ./$(FUZZ_DIR)/tests/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -timeout=10 \
+	    -artifact_prefix=$(FUZZ_DIR)/findings/$$t- $(FUZZ_DIR)/corpus/$$t tests/fuzz/corpus/$$t 2>&1 | \
+	    grep -E "^#[0-9]+.*(DONE|pulse)|ERROR|SUMMARY|Done" | tail -n 3; \
+	done
 
 clean:
 	rm -rf $(BUILD_DIR)

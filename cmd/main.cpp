@@ -1,20 +1,44 @@
 // fti: the fine-tuning integrity gate. Each verb lives in its own file; this
-// one parses the command line and maps errors to the documented exit codes.
+// one parses the command line and maps errors to the documented exit codes:
+//   0 compliant, 1 policy violation, 2 usage or policy error,
+//   3 input error (fetch, parse, mismatch), 4 certificate invalid.
 #include <CLI/CLI.hpp>
-#include <cstdio>
-#include <exception>
 #include <fmt/core.h>
 
+#include <cstdio>
+#include <exception>
+#include <new>
+
+#include "cmd/cli_support.h"
 #include "engine/common/error.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"fti: check that a fine-tuned checkpoint stays inside a drift policy"};
   app.set_version_flag("--version", std::string("fti ") + FTI_VERSION);
   app.require_subcommand(1);
+  app.fallthrough();  // global options may follow the verb
+  fti::cli::GlobalOptions global;
+  fti::cli::add_global_options(app, global);
+  fti::cli::Action action;
+  fti::cli::register_inspect(app, global, action);
+  fti::cli::register_demo(app, action);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : fti::kExitUsage;
+    const int code = app.exit(e);
+    return code == 0 ? 0 : fti::kExitUsage;
   }
-  return 0;
+  try {
+    return action ? action() : fti::kExitUsage;
+  } catch (const fti::Error& e) {
+    std::fprintf(stderr, "fti: error: %s\n", e.what());
+    return fti::exit_status_for(e.code());
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "fti: error: out of memory\n");
+    return fti::kExitInput;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "fti: internal error: %s\n", e.what());
+    return fti::kExitInput;
+  }
 }

@@ -99,6 +99,8 @@ std::optional<UrlRecord> Cache::lookup_url(std::string_view url) const {
     record.size = j.at("size").get<std::uint64_t>();
     record.etag = j.value("etag", "");
     record.last_modified = j.value("last_modified", "");
+    record.repo_commit = j.value("repo_commit", "");
+    record.verified_by = j.value("verified_by", "");
     return record;
   } catch (const std::exception&) {
     return std::nullopt;  // an unreadable record is a cache miss, not an error
@@ -111,7 +113,9 @@ void Cache::record_url(const UrlRecord& record) {
                       {"sha256", to_hex(record.sha256)},
                       {"size", record.size},
                       {"etag", record.etag},
-                      {"last_modified", record.last_modified}};
+                      {"last_modified", record.last_modified},
+                      {"repo_commit", record.repo_commit},
+                      {"verified_by", record.verified_by}};
   write_file_atomically(dir / (url_key(record.url) + ".json"), j.dump(2) + "\n");
 }
 

@@ -2,13 +2,16 @@
 // else $HOME/.cache/fti.
 //
 //   blobs/sha256/<hex>      complete files, named by their verified SHA-256
-//   urls/<sha256(url)>.json what a URL resolved to last time (digest, size,
-//                           ETag, Last-Modified), for conditional re-fetches
-//   partial/<sha256(url)>   an interrupted download and its .json sidecar,
-//                           resumable with Range; never read as a blob
+//   urls/<sha256(url)>.json what a URL (without user:password) resolved to
+//                           last time (digest, size, ETag, Last-Modified, hub
+//                           commit), for conditional re-fetches
+//   partial/<sha256(url)>   an interrupted download and its .json sidecar
+//                           (partial/<sha256(url)>.json), resumable with
+//                           Range; never read as a blob
 //   extracted/<hex>/        an archive's verified extraction, by archive digest
 //   tmp/                    scratch on the same filesystem, for atomic renames
 //   locks/                  advisory locks shared by concurrent fti processes
+//                           (url-<sha256(url)>.lock while a URL downloads)
 //
 // A blob exists only after its bytes were hashed and matched, and it appears
 // by rename, so a reader never sees a partial file under a blob name.
@@ -31,6 +34,8 @@ struct UrlRecord {
   std::uint64_t size = 0;
   std::string etag;           // the server's validator, if any
   std::string last_modified;  // likewise
+  std::string repo_commit;    // the hub's X-Repo-Commit for this answer, if any
+  std::string verified_by;    // what the bytes were checked against ("expected", ...)
 };
 
 class Cache {

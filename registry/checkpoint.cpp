@@ -33,10 +33,6 @@ std::string join_names(const std::vector<std::string>& names) {
   return out;
 }
 
-CheckpointFileSource local_source(const fs::path& path) {
-  return {path.filename().string(), path, path.string(), std::nullopt};
-}
-
 // The index and the shards it names, all beside it in `directory`.
 ModelFiles files_from_index(const fs::path& directory, const std::string& index_name,
                             const std::string& origin);
@@ -137,26 +133,30 @@ ModelFiles Checkpoint::locate_in_directory(const fs::path& directory, const std:
                                      ") and no index; name the file to use");
 }
 
-Checkpoint Checkpoint::open_local(const fs::path& path, const SafetensorsLimits& limits) {
+ModelFiles Checkpoint::locate_local(const fs::path& path, const std::string& origin) {
   std::error_code ec;
   const fs::file_status status = fs::status(path, ec);
-  if (ec || !fs::exists(status)) {
-    throw Error(ErrorCode::kInput, path.string() + ": no such file or directory");
-  }
-  if (fs::is_directory(status)) return open(locate_in_directory(path, path.string()), limits);
+  if (ec || !fs::exists(status)) throw Error(ErrorCode::kInput, origin + ": no such file or directory");
+  if (fs::is_directory(status)) return locate_in_directory(path, origin);
   if (!fs::is_regular_file(status)) {
-    throw Error(ErrorCode::kInput, path.string() + ": not a regular file or directory");
+    throw Error(ErrorCode::kInput, origin + ": not a regular file or directory");
+  }
+  if (ends_with(path.filename().string(), kIndexSuffix)) {
+    // An index names shards beside it.
+    const fs::path directory = path.has_parent_path() ? path.parent_path() : fs::path(".");
+    const fs::path origin_dir = fs::path(origin).has_parent_path() ? fs::path(origin).parent_path() : fs::path(".");
+    ModelFiles located = files_from_index(directory, path.filename().string(), origin_dir.string());
+    located.origin = origin;
+    return located;
   }
   ModelFiles files;
-  files.origin = path.string();
-  if (ends_with(path.filename().string(), kIndexSuffix)) {
-    const fs::path directory = path.has_parent_path() ? path.parent_path() : fs::path(".");
-    ModelFiles located = files_from_index(directory, path.filename().string(), directory.string());
-    located.origin = path.string();
-    return open(located, limits);
-  }
-  files.shards.push_back(local_source(path));
-  return open(files, limits);
+  files.origin = origin;
+  files.shards.push_back({path.filename().string(), path, origin, std::nullopt});
+  return files;
+}
+
+Checkpoint Checkpoint::open_local(const fs::path& path, const SafetensorsLimits& limits) {
+  return open(locate_local(path, path.string()), limits);
 }
 
 Checkpoint Checkpoint::open(const ModelFiles& files, const SafetensorsLimits& limits) {
@@ -219,10 +219,10 @@ Checkpoint Checkpoint::open(const ModelFiles& files, const SafetensorsLimits& li
                                            " is missing from the index's weight_map");
       }
     }
-    for (const auto& [name, index_of_file] : file_by_name) {
-      if (std::none_of(index.weight_map.begin(), index.weight_map.end(),
-                       [&](const auto& kv) { return kv.second == name; })) {
-        cp.warnings_.push_back(what + ": shard " + name + " holds no indexed tensor");
+    const std::vector<std::string> indexed_shards = index.shard_files();
+    for (const auto& entry : file_by_name) {
+      if (!std::binary_search(indexed_shards.begin(), indexed_shards.end(), entry.first)) {
+        cp.warnings_.push_back(what + ": shard " + entry.first + " holds no indexed tensor");
       }
     }
     if (index.total_size && *index.total_size != cp.total_bytes_) {

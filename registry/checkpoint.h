@@ -46,6 +46,9 @@ class Checkpoint {
                                const SafetensorsLimits& limits = {});
   static Checkpoint open(const ModelFiles& files, const SafetensorsLimits& limits = {});
 
+  // The model files of a local path: a file, an index and the shards beside
+  // it, or a directory (see locate_in_directory). `origin` names it in messages.
+  static ModelFiles locate_local(const std::filesystem::path& path, const std::string& origin);
   // Finds the model files in a local directory (index or single file).
   static ModelFiles locate_in_directory(const std::filesystem::path& directory,
                                         const std::string& origin);

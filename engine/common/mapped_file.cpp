@@ -85,9 +85,16 @@ void MappedFile::unmap() noexcept {
 void MappedFile::advise_sequential(std::size_t offset, std::size_t length) const noexcept {
   const auto [begin, len] = page_range(offset, length, size_);
   if (len != 0) {
-    // Advice values are not flags: give both, one call each.
-    ::madvise(const_cast<std::uint8_t*>(data_) + begin, len, MADV_SEQUENTIAL);
-    ::madvise(const_cast<std::uint8_t*>(data_) + begin, len, MADV_WILLNEED);
+    // Advice values are not flags: one call each. POPULATE_READ (Linux 5.14)
+    // maps the whole range in one call instead of one page fault per 4 KiB,
+    // which is most of the cost of reading a warm file through a mapping;
+    // older kernels refuse it and fall back to faulting.
+    void* start = const_cast<std::uint8_t*>(data_) + begin;
+    ::madvise(start, len, MADV_SEQUENTIAL);
+#ifdef MADV_POPULATE_READ
+    if (::madvise(start, len, MADV_POPULATE_READ) == 0) return;
+#endif
+    ::madvise(start, len, MADV_WILLNEED);
   }
 }
 

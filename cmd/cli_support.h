@@ -1,0 +1,38 @@
+// Options shared by every verb and the helpers that turn them into library
+// settings.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "registry/cache.h"
+#include "registry/safetensors_header.h"
+#include "registry/source.h"
+
+namespace fti::cli {
+
+struct GlobalOptions {
+  std::string cache_dir;  // empty: the environment's (FTI_CACHE_DIR, XDG_CACHE_HOME, HOME)
+  bool offline = false;
+  bool quiet = false;
+  std::uint64_t max_header_bytes = SafetensorsLimits{}.max_header_bytes;
+};
+
+// A verb registers its subcommand and sets `action` when it is chosen.
+using Action = std::function<int()>;
+
+void add_global_options(CLI::App& app, GlobalOptions& options);
+
+Cache open_cache(const GlobalOptions& options);
+ResolveOptions resolve_options(const GlobalOptions& options);
+SafetensorsLimits safetensors_limits(const GlobalOptions& options);
+
+// "1.5 GiB", "12 KiB", "512 B".
+std::string human_bytes(std::uint64_t bytes);
+
+void register_inspect(CLI::App& app, GlobalOptions& global, Action& action);
+void register_demo(CLI::App& app, Action& action);
+
+}  // namespace fti::cli

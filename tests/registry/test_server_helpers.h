@@ -1,0 +1,149 @@
+// A real HTTP server for the fetch tests: cpp-httplib on 127.0.0.1 with an
+// ephemeral port, running on its own thread, recording every request.
+#pragma once
+
+#include <httplib.h>
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+namespace fti::test {
+
+struct RecordedRequest {
+  std::string method;
+  std::string path;
+  httplib::Headers headers;  // case-insensitive names
+
+  bool has_header(const std::string& name) const { return headers.find(name) != headers.end(); }
+  std::string header(const std::string& name) const {
+    const auto it = headers.find(name);
+    return it == headers.end() ? std::string() : it->second;
+  }
+};
+
+// A file served with the semantics a download server has: ETag and
+// Last-Modified, If-None-Match (304), Range / If-Range (206), and knobs to
+// misbehave.
+struct ServedFile {
+  std::string body{};
+  // The ETag as sent, quoted (e.g. "\"abc\""). Unset: one derived from the
+  // body ("\"auto-<16 hex>\""), as a real file server would send; empty: none.
+  std::optional<std::string> etag{};
+  std::string last_modified{};
+  std::vector<std::pair<std::string, std::string>> extra_headers{};
+  bool honour_range = true;        // false: every answer is 200 with the whole body
+  bool honour_conditional = true;  // false: If-None-Match is ignored
+  // The first `cut_times` answers stop after `cut_after` body bytes: the
+  // connection is dropped mid-body (stall_ms > 0: it stalls that long first).
+  std::size_t cut_after = 0;
+  int cut_times = 0;
+  int stall_ms = 0;
+  int delay_ms = 0;  // sleep before answering (to make requests overlap)
+};
+
+// A file being served: what it answered (per status), and a way to change
+// it between requests.
+class ServedResource {
+ public:
+  explicit ServedResource(ServedFile file);
+  // Later requests see `file` (its cut_times count afresh).
+  void replace(ServedFile file);
+
+  std::atomic<int> full{0};          // 200 with the whole body
+  std::atomic<int> partial{0};       // 206
+  std::atomic<int> not_modified{0};  // 304
+  std::atomic<int> cut{0};           // connections dropped mid-body
+
+ private:
+  friend class TestServer;
+  // The file for one answer, and whether that answer is to be cut.
+  std::pair<std::shared_ptr<const ServedFile>, bool> next();
+  std::mutex mutex_;
+  std::shared_ptr<const ServedFile> file_;
+  int cuts_left_ = 0;
+};
+
+class TestServer {
+ public:
+  explicit TestServer(std::string host = "127.0.0.1");
+  ~TestServer();
+  TestServer(const TestServer&) = delete;
+  TestServer& operator=(const TestServer&) = delete;
+
+  // Register handlers on raw() (or with serve_file) before start().
+  httplib::Server& raw() { return server_; }
+  void start();
+  void stop();
+
+  int port() const { return port_; }
+  std::string base_url() const;
+  std::string url(std::string_view path) const;  // path starts with '/'
+
+  // Serves `file` at exactly `path` (GET and HEAD).
+  std::shared_ptr<ServedResource> serve_file(const std::string& path, ServedFile file);
+
+  std::vector<RecordedRequest> requests() const;
+  std::vector<RecordedRequest> requests_for(std::string_view path) const;
+  std::size_t count(std::string_view path) const { return requests_for(path).size(); }
+  std::size_t total() const;
+
+  // true once the server is shutting down (long-running handlers give up).
+  bool stopping() const { return stopping_.load(); }
+
+ private:
+  std::string host_;
+  httplib::Server server_;
+  std::thread thread_;
+  int port_ = -1;
+  std::atomic<bool> stopping_{false};
+  mutable std::mutex mutex_;
+  std::vector<RecordedRequest> requests_;
+};
+
+// A scratch directory under $FTI_TEST_TMP (or the system temp directory),
+// removed with everything in it at the end of the test.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// Deterministic pseudo-random bytes.
+std::string test_bytes(std::size_t size, std::uint64_t seed = 1);
+std::string read_file(const std::filesystem::path& path);
+std::string sha256_hex(std::string_view data);
+std::string git_blob_sha1_hex(std::string_view data);
+std::string base64(std::string_view data);
+// Regular files under `dir` (recursively); 0 when it does not exist.
+std::size_t count_files(const std::filesystem::path& dir);
+
+// Sets an environment variable for the scope, restoring the old value.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const char* value);  // value nullptr: unset
+  ~ScopedEnv();
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  std::string name_;
+  std::optional<std::string> old_;
+};
+
+}  // namespace fti::test
