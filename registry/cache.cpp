@@ -1,7 +1,6 @@
 #include "registry/cache.h"
 
 #include <cerrno>
-#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <sys/file.h>
@@ -9,6 +8,7 @@
 #include <unistd.h>
 
 #include "engine/common/atomic_file.h"
+#include "engine/common/env.h"
 #include "engine/common/error.h"
 #include "engine/common/strict_json.h"
 
@@ -18,11 +18,6 @@ namespace fs = std::filesystem;
 namespace {
 
 std::string url_key(std::string_view url) { return to_hex(sha256(url)); }
-
-std::string env_or_empty(const char* name) {
-  const char* value = std::getenv(name);
-  return value != nullptr ? std::string(value) : std::string();
-}
 
 }  // namespace
 

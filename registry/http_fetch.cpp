@@ -2,17 +2,12 @@
 
 #include <curl/curl.h>
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
-#include <cstdio>
-#include <cstdlib>
 #include <cstring>
-#include <memory>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <set>
@@ -21,208 +16,16 @@
 #include <vector>
 
 #include "engine/common/atomic_file.h"
+#include "engine/common/env.h"
 #include "engine/common/strict_json.h"
+#include "engine/common/unique_fd.h"
+#include "registry/curl_handle.h"
+#include "registry/http_text.h"
 
 namespace fti {
 namespace fs = std::filesystem;
 
 namespace {
-
-// ---------------------------------------------------------------- libcurl RAII
-
-void ensure_curl_initialized() {
-  static std::once_flag once;
-  static CURLcode result = CURLE_OK;
-  std::call_once(once, [] { result = curl_global_init(CURL_GLOBAL_DEFAULT); });
-  if (result != CURLE_OK) {
-    throw Error(ErrorCode::kInternal,
-                std::string("libcurl initialisation failed: ") + curl_easy_strerror(result));
-  }
-}
-
-struct EasyDeleter {
-  void operator()(CURL* handle) const noexcept { curl_easy_cleanup(handle); }
-};
-using EasyHandle = std::unique_ptr<CURL, EasyDeleter>;
-
-struct UrlDeleter {
-  void operator()(CURLU* handle) const noexcept { curl_url_cleanup(handle); }
-};
-using UrlHandle = std::unique_ptr<CURLU, UrlDeleter>;
-
-struct SlistDeleter {
-  void operator()(curl_slist* list) const noexcept { curl_slist_free_all(list); }
-};
-
-// A header list for one request.
-class HeaderList {
- public:
-  void add(const std::string& line) {
-    curl_slist* next = curl_slist_append(list_.get(), line.c_str());
-    if (next == nullptr) throw Error(ErrorCode::kInternal, "out of memory building HTTP headers");
-    (void)list_.release();  // curl_slist_append returned the same head (or a new one)
-    list_.reset(next);
-  }
-  curl_slist* get() const noexcept { return list_.get(); }
-
- private:
-  std::unique_ptr<curl_slist, SlistDeleter> list_;
-};
-
-// A parsed URL (curl's URL API, the same parser the transfer uses).
-class ParsedUrl {
- public:
-  // nullopt when `text` is not a URL curl accepts.
-  static std::optional<ParsedUrl> parse(std::string_view text, unsigned int flags = 0) {
-    ensure_curl_initialized();
-    UrlHandle handle(curl_url());
-    if (!handle) return std::nullopt;
-    const std::string copy(text);
-    if (curl_url_set(handle.get(), CURLUPART_URL, copy.c_str(), flags) != CURLUE_OK) {
-      return std::nullopt;
-    }
-    return ParsedUrl(std::move(handle));
-  }
-
-  std::optional<std::string> get(CURLUPart part, unsigned int flags = 0) const {
-    char* value = nullptr;
-    if (curl_url_get(handle_.get(), part, &value, flags) != CURLUE_OK || value == nullptr) {
-      return std::nullopt;
-    }
-    std::string out(value);
-    curl_free(value);
-    return out;
-  }
-  bool set(CURLUPart part, const char* value, unsigned int flags = 0) {
-    return curl_url_set(handle_.get(), part, value, flags) == CURLUE_OK;
-  }
-  std::string url() const { return get(CURLUPART_URL).value_or(std::string()); }
-
- private:
-  explicit ParsedUrl(UrlHandle handle) : handle_(std::move(handle)) {}
-  UrlHandle handle_;
-};
-
-std::string lower_ascii(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r' ||
-                           text.back() == '\n')) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
-
-bool is_http_scheme(const std::string& scheme) { return scheme == "http" || scheme == "https"; }
-
-struct Origin {
-  std::string scheme, host, port;
-  bool operator==(const Origin&) const = default;
-};
-
-std::optional<Origin> origin_of(const ParsedUrl& url) {
-  auto scheme = url.get(CURLUPART_SCHEME);
-  auto host = url.get(CURLUPART_HOST);
-  auto port = url.get(CURLUPART_PORT, CURLU_DEFAULT_PORT);
-  if (!scheme || !host || !port) return std::nullopt;
-  return Origin{lower_ascii(*scheme), lower_ascii(*host), *port};
-}
-
-// ------------------------------------------------------------------ encoding
-
-std::optional<std::vector<std::uint8_t>> decode_base64(std::string_view text) {
-  const auto value_of = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-  };
-  if (text.size() % 4 != 0) return std::nullopt;
-  std::vector<std::uint8_t> out;
-  std::uint32_t buffer = 0;
-  int bits = 0;
-  std::size_t padding = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (c == '=') {
-      // Padding only at the end, at most two characters.
-      if (i + 2 < text.size()) return std::nullopt;
-      ++padding;
-      continue;
-    }
-    if (padding > 0) return std::nullopt;
-    const int v = value_of(c);
-    if (v < 0) return std::nullopt;
-    buffer = (buffer << 6) | static_cast<std::uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<std::uint8_t>((buffer >> bits) & 0xFFu));
-    }
-  }
-  if (padding > 2) return std::nullopt;
-  return out;
-}
-
-bool is_unreserved(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-         c == '.' || c == '_' || c == '~';
-}
-
-std::string percent_encode(std::string_view segment) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (const char c : segment) {
-    if (is_unreserved(c)) {
-      out.push_back(c);
-    } else {
-      const auto byte = static_cast<unsigned char>(c);
-      out.push_back('%');
-      out.push_back(kHex[byte >> 4]);
-      out.push_back(kHex[byte & 0xF]);
-    }
-  }
-  return out;
-}
-
-bool has_control(std::string_view text) {
-  return std::any_of(text.begin(), text.end(), [](char c) {
-    const auto byte = static_cast<unsigned char>(c);
-    return byte < 0x20 || byte == 0x7F;
-  });
-}
-
-// "<64 hex>" or W/"<hex>" -> the hex inside, else empty.
-std::string unquote_etag(std::string_view value) {
-  value = trim(value);
-  if (value.size() >= 2 && (value.substr(0, 2) == "W/" || value.substr(0, 2) == "w/")) {
-    value.remove_prefix(2);
-  }
-  if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
-    value = value.substr(1, value.size() - 2);
-  }
-  return std::string(value);
-}
-
-bool is_strong_etag(std::string_view value) {
-  value = trim(value);
-  return !value.empty() && value.substr(0, 2) != "W/" && value.substr(0, 2) != "w/";
-}
-
-std::string env_or_empty(const std::string& name) {
-  if (name.empty()) return {};
-  const char* value = std::getenv(name.c_str());
-  return value != nullptr ? std::string(value) : std::string();
-}
 
 // -------------------------------------------------------------- HTTP answers
 
@@ -245,7 +48,7 @@ struct Response {
 };
 
 std::optional<std::uint64_t> parse_u64(std::string_view text) {
-  text = trim(text);
+  text = trim_ows(text);
   if (text.empty() || text.size() > 19) return std::nullopt;
   std::uint64_t value = 0;
   for (const char c : text) {
@@ -261,7 +64,7 @@ struct ContentRange {
 
 // "bytes first-last/total" with a known total.
 std::optional<ContentRange> parse_content_range(std::string_view text) {
-  text = trim(text);
+  text = trim_ows(text);
   if (text.substr(0, 6) != "bytes ") return std::nullopt;
   text.remove_prefix(6);
   const auto dash = text.find('-');
@@ -309,24 +112,6 @@ bool is_retryable_curl(CURLcode code) {
 
 // ------------------------------------------------------------ local file I/O
 
-class Fd {
- public:
-  Fd() = default;
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() { reset(); }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const noexcept { return fd_; }
-  explicit operator bool() const noexcept { return fd_ >= 0; }
-  void reset(int fd = -1) noexcept {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = fd;
-  }
-
- private:
-  int fd_ = -1;
-};
-
 std::string errno_text() { return std::strerror(errno); }
 
 bool write_all(int fd, const char* data, std::size_t size) {
@@ -347,150 +132,7 @@ void remove_quietly(const fs::path& path) noexcept {
   fs::remove(path, ec);
 }
 
-// ------------------------------------------------------------------ progress
-
-class ProgressLine {
- public:
-  ProgressLine(ProgressMode mode, std::string label)
-      : enabled_(mode == ProgressMode::kAlways ||
-                 (mode == ProgressMode::kAuto && ::isatty(STDERR_FILENO) == 1)),
-        label_(std::move(label)) {}
-  ~ProgressLine() { finish(); }
-  ProgressLine(const ProgressLine&) = delete;
-  ProgressLine& operator=(const ProgressLine&) = delete;
-
-  void update(std::uint64_t done, std::uint64_t total, std::uint64_t session_bytes) {
-    if (!enabled_) return;
-    const auto now = std::chrono::steady_clock::now();
-    if (!started_) {
-      started_ = true;
-      start_ = now;
-    } else if (now - last_ < std::chrono::milliseconds(200) && (total == 0 || done < total)) {
-      return;
-    }
-    last_ = now;
-    const double seconds = std::chrono::duration<double>(now - start_).count();
-    const double rate = seconds > 0.05 ? static_cast<double>(session_bytes) / seconds : 0.0;
-    std::string line = "\r\x1b[K" + label_ + "  ";
-    if (total > 0) {
-      const double pct = 100.0 * static_cast<double>(done) / static_cast<double>(total);
-      char buf[32];
-      std::snprintf(buf, sizeof buf, "%5.1f%% ", pct);
-      line += buf;
-      line += human(static_cast<double>(done)) + " / " + human(static_cast<double>(total));
-    } else {
-      line += human(static_cast<double>(done));
-    }
-    line += "  " + human(rate) + "/s";
-    std::fputs(line.c_str(), stderr);
-    std::fflush(stderr);
-    printed_ = true;
-  }
-
-  void finish() noexcept {
-    if (printed_) {
-      std::fputs("\n", stderr);
-      std::fflush(stderr);
-      printed_ = false;
-    }
-  }
-
- private:
-  static std::string human(double bytes) {
-    static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-    std::size_t unit = 0;
-    while (bytes >= 1024.0 && unit + 1 < std::size(kUnits)) {
-      bytes /= 1024.0;
-      ++unit;
-    }
-    char buf[32];
-    std::snprintf(buf, sizeof buf, unit == 0 ? "%.0f %s" : "%.1f %s", bytes, kUnits[unit]);
-    return buf;
-  }
-
-  bool enabled_;
-  std::string label_;
-  bool started_ = false;
-  bool printed_ = false;
-  std::chrono::steady_clock::time_point start_{}, last_{};
-};
-
 // -------------------------------------------------------------- the fetcher
-
-struct RequestUrl {
-  std::string url;  // what is requested: normalised, no fragment
-  // The cache's name for it: `url` without user name and password, so that
-  // no password is written into the cache's records.
-  std::string key;
-  std::optional<Sha256Digest> fragment_sha256;
-};
-
-RequestUrl parse_request_url(std::string_view text) {
-  if (text.size() > 8192 || has_control(text)) {
-    throw Error(ErrorCode::kUsage, quote_untrusted(text, 120) + ": not a valid URL");
-  }
-  auto parsed = ParsedUrl::parse(text);
-  if (!parsed) throw Error(ErrorCode::kUsage, quote_untrusted(text, 120) + ": not a valid URL");
-  const std::string scheme = lower_ascii(parsed->get(CURLUPART_SCHEME).value_or(""));
-  if (!is_http_scheme(scheme)) {
-    throw Error(ErrorCode::kUsage,
-                redact_url(text) + ": only http:// and https:// URLs can be fetched");
-  }
-  if (!parsed->get(CURLUPART_HOST)) {
-    throw Error(ErrorCode::kUsage, redact_url(text) + ": URL has no host");
-  }
-  RequestUrl out;
-  if (auto fragment = parsed->get(CURLUPART_FRAGMENT)) {
-    constexpr std::string_view kPrefix = "sha256=";
-    if (std::string_view(*fragment).substr(0, kPrefix.size()) == kPrefix) {
-      out.fragment_sha256 =
-          parse_hex_digest<32>(std::string_view(*fragment).substr(kPrefix.size()));
-      if (!out.fragment_sha256) {
-        throw Error(ErrorCode::kUsage,
-                    redact_url(text) + ": the #sha256= fragment is not 64 hex digits");
-      }
-    }
-    parsed->set(CURLUPART_FRAGMENT, nullptr);
-  }
-  out.url = parsed->url();
-  parsed->set(CURLUPART_USER, nullptr);
-  parsed->set(CURLUPART_PASSWORD, nullptr);
-  out.key = parsed->url();
-  return out;
-}
-
-// Digests and sizes the server promised along the redirect chain.
-struct Claims {
-  std::vector<std::pair<std::string, Sha256Digest>> sha256;  // (source header, digest)
-  std::optional<std::pair<std::string, Sha1Digest>> git_sha1;
-  std::optional<std::uint64_t> linked_size;
-  std::string repo_commit;
-
-  // The single sha256 all claims agree on, if any.
-  std::optional<Sha256Digest> agreed_sha256() const {
-    if (sha256.empty()) return std::nullopt;
-    for (const auto& claim : sha256) {
-      if (claim.second != sha256.front().second) return std::nullopt;
-    }
-    return sha256.front().second;
-  }
-  std::string summary() const {
-    std::string out;
-    for (const auto& claim : sha256) out += "sha256:" + to_hex(claim.second) + ";";
-    if (git_sha1) out += "gitsha1:" + to_hex(git_sha1->second) + ";";
-    return out;
-  }
-};
-
-// Reads an etag-like value: 64 hex = sha256, 40 hex = git blob sha1.
-void absorb_etag_claim(Claims& claims, const std::string& header, std::string_view value) {
-  const std::string hex = unquote_etag(value);
-  if (auto sha = parse_hex_digest<32>(hex)) {
-    claims.sha256.emplace_back(header, *sha);
-  } else if (auto sha1 = parse_hex_digest<20>(hex)) {
-    if (!claims.git_sha1) claims.git_sha1.emplace(header, *sha1);
-  }
-}
 
 DigestSource digest_source_from_name(std::string_view name) {
   for (const DigestSource s :
@@ -578,13 +220,7 @@ class Fetcher {
           truncate_partial();
           [[fallthrough]];
         case Outcome::kRetry:
-          if (retries >= options_.max_retries) {
-            throw FetchError(display_url_ + ": " + last_error_ + " (gave up after " +
-                                 std::to_string(retries + 1) + " attempts)",
-                             last_status_);
-          }
-          wait_before_retry(retries);
-          ++retries;
+          retry_or_give_up(retries);
           continue;
         case Outcome::kProbeFallback:
           break;
@@ -608,13 +244,7 @@ class Fetcher {
           continue;
         case Outcome::kRestart:
         case Outcome::kRetry:
-          if (retries >= options_.max_retries) {
-            throw FetchError(display_url_ + ": " + last_error_ + " (gave up after " +
-                                 std::to_string(retries + 1) + " attempts)",
-                             last_status_);
-          }
-          wait_before_retry(retries);
-          ++retries;
+          retry_or_give_up(retries);
           continue;
       }
     }
@@ -622,12 +252,8 @@ class Fetcher {
 
  private:
   static std::string progress_label(const std::string& url) {
-    auto parsed = ParsedUrl::parse(url);
-    std::string path = parsed ? parsed->get(CURLUPART_PATH).value_or("") : std::string();
-    const auto slash = path.find_last_of('/');
-    std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
-    if (name.empty()) name = url;
-    return escape_untrusted(name, 60);
+    const std::string name = url_file_name(url);
+    return escape_untrusted(name.empty() ? url : name, 60);
   }
 
   void resolve_authorization() {
@@ -711,8 +337,8 @@ class Fetcher {
     if (ec || size > 64 * 1024) return false;
     try {
       std::string text(size, '\0');
-      Fd fd(::open(sidecar_path_.c_str(), O_RDONLY | O_CLOEXEC));
-      if (!fd) return false;
+      const UniqueFd fd(::open(sidecar_path_.c_str(), O_RDONLY | O_CLOEXEC));
+      if (!fd.valid()) return false;
       if (::read(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(size)) return false;
       const nlohmann::json j = parse_strict_json(text, sidecar_path_.string());
       if (j.at("url").get<std::string>() != request_.key) return false;
@@ -744,13 +370,13 @@ class Fetcher {
   }
 
   bool open_partial() {
-    if (partial_fd_) return true;
-    partial_fd_.reset(::open(partial_path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
-    return static_cast<bool>(partial_fd_);
+    if (partial_fd_.valid()) return true;
+    partial_fd_ = UniqueFd(::open(partial_path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+    return partial_fd_.valid();
   }
 
   void truncate_partial() {
-    if (partial_fd_ && ::ftruncate(partial_fd_.get(), 0) != 0) {
+    if (partial_fd_.valid() && ::ftruncate(partial_fd_.get(), 0) != 0) {
       partial_fd_.reset();
       remove_quietly(partial_path_);
     }
@@ -787,7 +413,7 @@ class Fetcher {
     std::string current = request_.url;
     bool send_auth = authorization_.has_value();
     std::set<std::string> visited{current};
-    claims_ = Claims{};
+    claims_ = ServerClaims{};
     for (int hop = 0;; ++hop) {
       const CURLcode code = perform(current, send_auth);
       // The hub's commit header comes on its own answer (usually the first hop).
@@ -820,7 +446,7 @@ class Fetcher {
       const long status = response_.status;
       if (status == 301 || status == 302 || status == 303 || status == 307 || status == 308) {
         const std::string* location = response_.find("location");
-        if (location == nullptr || trim(*location).empty()) {
+        if (location == nullptr || trim_ows(*location).empty()) {
           throw FetchError(display_url_ + ": " + describe_status(response_) +
                                " redirect without a Location header",
                            status);
@@ -830,7 +456,7 @@ class Fetcher {
                                std::to_string(options_.max_redirects) + ")",
                            status);
         }
-        const RedirectTarget target = resolve_redirect(current, trim(*location), request_.url);
+        const RedirectTarget target = resolve_redirect(current, trim_ows(*location), request_.url);
         if (!visited.insert(target.url).second) {
           throw FetchError(display_url_ + ": redirect loop at " + redact_url(target.url), status);
         }
@@ -904,8 +530,8 @@ class Fetcher {
   }
 
   static std::string sanitized_commit(const std::string& value) {
-    const std::string_view v = trim(value);
-    if (v.empty() || v.size() > 128 || has_control(v)) return {};
+    const std::string_view v = trim_ows(value);
+    if (v.empty() || v.size() > 128 || has_control_chars(v)) return {};
     return std::string(v);
   }
 
@@ -970,11 +596,11 @@ class Fetcher {
   void absorb_hop(const std::string& current, const std::string& origin) {
     hop_absorbed_ = true;
     if (const std::string* linked = response_.find("x-linked-etag")) {
-      absorb_etag_claim(claims_, "X-Linked-Etag", *linked);
+      claims_.absorb_etag("X-Linked-Etag", *linked);
     }
     if (options_.hub_etags && same_origin(current, origin)) {
       if (const std::string* etag = response_.find("etag"))
-        absorb_etag_claim(claims_, "ETag", *etag);
+        claims_.absorb_etag("ETag", *etag);
     }
     if (const std::string* size = response_.find("x-linked-size")) {
       if (auto n = parse_u64(*size)) claims_.linked_size = n;
@@ -1008,7 +634,7 @@ class Fetcher {
         headers.add("Range: bytes=" + std::to_string(offset_) + "-");
         sent_range_ = true;
         if (is_strong_etag(validator_etag_)) {
-          headers.add("If-Range: " + std::string(trim(validator_etag_)));
+          headers.add("If-Range: " + std::string(trim_ows(validator_etag_)));
         } else if (!validator_last_modified_.empty()) {
           headers.add("If-Range: " + validator_last_modified_);
         }
@@ -1056,18 +682,18 @@ class Fetcher {
       // A new status line (after 1xx answers): headers start afresh.
       response_ = Response{};
       response_.header_bytes = line.size();
-      line = trim(line);
+      line = trim_ows(line);
       const auto sp1 = line.find(' ');
       if (sp1 != std::string_view::npos) {
         const std::string_view rest = line.substr(sp1 + 1);
         const auto sp2 = rest.find(' ');
         response_.status = static_cast<long>(parse_u64(rest.substr(0, sp2)).value_or(0));
         if (sp2 != std::string_view::npos)
-          response_.reason = std::string(trim(rest.substr(sp2 + 1)));
+          response_.reason = std::string(trim_ows(rest.substr(sp2 + 1)));
       }
       return true;
     }
-    const std::string_view trimmed = trim(line);
+    const std::string_view trimmed = trim_ows(line);
     if (trimmed.empty()) return true;
     if ((line.front() == ' ' || line.front() == '\t') && !response_.headers.empty()) {
       response_.headers.back().second += " " + std::string(trimmed);  // obsolete folding
@@ -1075,8 +701,8 @@ class Fetcher {
     }
     const auto colon = trimmed.find(':');
     if (colon == std::string_view::npos) return true;
-    response_.headers.emplace_back(lower_ascii(trim(trimmed.substr(0, colon))),
-                                   std::string(trim(trimmed.substr(colon + 1))));
+    response_.headers.emplace_back(lower_ascii(trim_ows(trimmed.substr(0, colon))),
+                                   std::string(trim_ows(trimmed.substr(colon + 1))));
     return true;
   }
 
@@ -1212,7 +838,7 @@ class Fetcher {
   std::optional<FetchedFile> finalize(bool already_restarted) {
     progress_.finish();
     const std::uint64_t size = offset_;
-    if (!partial_fd_ && !open_partial()) {
+    if (!partial_fd_.valid() && !open_partial()) {
       throw Error(ErrorCode::kIo, partial_path_.string() + ": cannot create: " + errno_text());
     }
     if (::fsync(partial_fd_.get()) != 0) {
@@ -1245,7 +871,7 @@ class Fetcher {
       }
       if (problem.empty() && claims_.git_sha1) {
         if (source == DigestSource::kNone) source = DigestSource::kServerGitSha1;
-        const Sha1Digest got = git_blob_sha1_of(partial_path_, size);
+        const Sha1Digest got = git_blob_sha1_file(partial_path_);
         if (got != claims_.git_sha1->second) {
           problem = "git blob sha1 mismatch: the server's " + claims_.git_sha1->first + " says " +
                     to_hex(claims_.git_sha1->second) + ", got " + to_hex(got);
@@ -1290,19 +916,16 @@ class Fetcher {
     return out;
   }
 
-  static Sha1Digest git_blob_sha1_of(const fs::path& path, std::uint64_t size) {
-    Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!fd) throw Error(ErrorCode::kIo, path.string() + ": cannot open: " + errno_text());
-    GitBlobSha1 hasher(size);
-    std::vector<char> buf(1 << 20);
-    for (;;) {
-      const ssize_t n = ::read(fd.get(), buf.data(), buf.size());
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) throw Error(ErrorCode::kIo, path.string() + ": read failed: " + errno_text());
-      if (n == 0) break;
-      hasher.update(buf.data(), static_cast<std::size_t>(n));
+  // After a transient failure: throws when the retries are used up, else
+  // waits and counts one more.
+  void retry_or_give_up(int& retries) {
+    if (retries >= options_.max_retries) {
+      throw FetchError(display_url_ + ": " + last_error_ + " (gave up after " +
+                           std::to_string(retries + 1) + " attempts)",
+                       last_status_);
     }
-    return hasher.finish();
+    wait_before_retry(retries);
+    ++retries;
   }
 
   void wait_before_retry(int retries) {
@@ -1353,7 +976,7 @@ class Fetcher {
   std::optional<StoredError> stop_error_;
 
   // The attempt in flight.
-  Claims claims_;
+  ServerClaims claims_;
   std::string final_url_;
   long last_status_ = 0;
   std::string last_error_;
@@ -1362,7 +985,7 @@ class Fetcher {
 
   // The partial download.
   fs::path partial_path_, sidecar_path_;
-  Fd partial_fd_;
+  UniqueFd partial_fd_;
   Sha256 hasher_;
   std::uint64_t offset_ = 0;
   std::uint64_t session_bytes_ = 0;
@@ -1443,146 +1066,10 @@ std::optional<FetchedFile> fetch_url_if_exists(const std::string& url, const Fet
   return fetch_impl(url, options, cache, true);
 }
 
-std::string percent_encode_segment(std::string_view segment) { return percent_encode(segment); }
-
 bool probe_exists(const std::string& url, const FetchOptions& options) {
   RequestUrl request = parse_request_url(url);
   Fetcher fetcher(url, std::move(request), options, nullptr, Mode::kProbeHead);
   return fetcher.probe();
-}
-
-std::string resolve_relative_url(std::string_view base, std::string_view relative) {
-  const auto refuse = [&](const char* why) {
-    return Error(ErrorCode::kInput, "file name " + quote_untrusted(relative, 120) +
-                                        " relative to " + redact_url(base) + ": " + why);
-  };
-  if (relative.empty()) throw refuse("empty name");
-  if (relative.size() > 4096) throw refuse("name too long");
-  if (has_control(relative)) throw refuse("control characters in the name");
-  if (relative.front() == '/') throw refuse("absolute paths are not allowed");
-  if (relative.find_first_of("\\?#") != std::string_view::npos) {
-    throw refuse("'\\', '?' and '#' are not allowed");
-  }
-  const auto colon = relative.find(':');
-  if (colon != std::string_view::npos && relative.find('/') > colon) {
-    throw refuse("a scheme or drive prefix is not allowed");
-  }
-  std::string encoded;
-  std::size_t start = 0;
-  for (;;) {
-    const auto slash = relative.find('/', start);
-    const std::string_view segment = relative.substr(
-        start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
-    if (segment.empty()) throw refuse("empty path segment");
-    if (segment == "." || segment == "..") throw refuse("'.' and '..' segments are not allowed");
-    if (!encoded.empty()) encoded += '/';
-    encoded += percent_encode(segment);
-    if (slash == std::string_view::npos) break;
-    start = slash + 1;
-  }
-  auto parsed = ParsedUrl::parse(base);
-  if (!parsed || !is_http_scheme(lower_ascii(parsed->get(CURLUPART_SCHEME).value_or("")))) {
-    throw Error(ErrorCode::kInput, redact_url(base) + ": not an http(s) URL to resolve " +
-                                       quote_untrusted(relative, 120) + " against");
-  }
-  std::string path = parsed->get(CURLUPART_PATH).value_or("/");
-  path.erase(path.find_last_of('/') + 1);
-  if (path.empty()) path = "/";
-  parsed->set(CURLUPART_PATH, path.c_str());
-  parsed->set(CURLUPART_QUERY, nullptr);
-  parsed->set(CURLUPART_FRAGMENT, nullptr);
-  // Appended after curl has rendered the base, so the encoding stays ours.
-  return parsed->url() + encoded;
-}
-
-RedirectTarget resolve_redirect(std::string_view current_url, std::string_view location,
-                                std::string_view origin_url) {
-  if (location.size() > 8192 || has_control(location)) {
-    throw FetchError(redact_url(current_url) + ": malformed redirect Location", 0);
-  }
-  auto parsed = ParsedUrl::parse(current_url);
-  if (!parsed) throw FetchError(redact_url(current_url) + ": malformed URL", 0);
-  const std::string from_scheme = lower_ascii(parsed->get(CURLUPART_SCHEME).value_or(""));
-  const std::string target(location);
-  // Relative references resolve against the current URL, as a browser would.
-  if (!parsed->set(CURLUPART_URL, target.c_str(), CURLU_URLENCODE | CURLU_ALLOW_SPACE)) {
-    throw FetchError(redact_url(current_url) + ": redirect to a malformed Location " +
-                         quote_untrusted(location, 120),
-                     0);
-  }
-  parsed->set(CURLUPART_FRAGMENT, nullptr);
-  const std::string to_scheme = lower_ascii(parsed->get(CURLUPART_SCHEME).value_or(""));
-  const std::string url = parsed->url();
-  if (!is_http_scheme(to_scheme)) {
-    throw FetchError(redact_url(current_url) + ": redirect to a " + quote_untrusted(to_scheme, 20) +
-                         " URL refused (only http and https)",
-                     0);
-  }
-  if (from_scheme == "https" && to_scheme == "http") {
-    throw FetchError(redact_url(current_url) + ": redirect from https to plain http refused (" +
-                         redact_url(url) + ")",
-                     0);
-  }
-  return RedirectTarget{url, same_origin(url, origin_url)};
-}
-
-bool same_origin(std::string_view a, std::string_view b) {
-  const auto pa = ParsedUrl::parse(a);
-  const auto pb = ParsedUrl::parse(b);
-  if (!pa || !pb) return false;
-  const auto oa = origin_of(*pa);
-  const auto ob = origin_of(*pb);
-  return oa && ob && *oa == *ob;
-}
-
-std::string redact_url(std::string_view url) {
-  const auto parsed = ParsedUrl::parse(url);
-  if (!parsed) {
-    // Not parseable: keep what precedes any query, fragment or user info.
-    std::string_view head = url.substr(0, url.find_first_of("?#"));
-    const auto scheme_end = head.find("://");
-    if (scheme_end != std::string_view::npos) {
-      const auto at = head.find('@', scheme_end + 3);
-      const auto slash = head.find('/', scheme_end + 3);
-      if (at != std::string_view::npos && (slash == std::string_view::npos || at < slash)) {
-        return escape_untrusted(
-            std::string(head.substr(0, scheme_end + 3)) + std::string(head.substr(at + 1)), 300);
-      }
-    }
-    return escape_untrusted(head, 300);
-  }
-  std::string out =
-      parsed->get(CURLUPART_SCHEME).value_or("") + "://" + parsed->get(CURLUPART_HOST).value_or("");
-  if (auto port = parsed->get(CURLUPART_PORT)) out += ":" + *port;
-  out += parsed->get(CURLUPART_PATH).value_or("/");
-  if (parsed->get(CURLUPART_QUERY)) out += "?...";
-  return escape_untrusted(out, 300);
-}
-
-std::optional<Sha256Digest> parse_digest_header(std::string_view value) {
-  std::size_t start = 0;
-  while (start <= value.size()) {
-    const auto comma = value.find(',', start);
-    std::string_view item = trim(value.substr(
-        start, comma == std::string_view::npos ? std::string_view::npos : comma - start));
-    start = comma == std::string_view::npos ? value.size() + 1 : comma + 1;
-    const auto eq = item.find('=');
-    if (eq == std::string_view::npos) continue;
-    if (lower_ascii(trim(item.substr(0, eq))) != "sha-256") continue;
-    std::string_view encoded = trim(item.substr(eq + 1));
-    // RFC 9530 wraps the bytes in colons and may add parameters after ';'.
-    if (!encoded.empty() && encoded.front() == ':') {
-      const auto close = encoded.find(':', 1);
-      if (close == std::string_view::npos) return std::nullopt;
-      encoded = encoded.substr(1, close - 1);
-    }
-    const auto bytes = decode_base64(encoded);
-    if (!bytes || bytes->size() != 32) return std::nullopt;
-    Sha256Digest out{};
-    std::copy(bytes->begin(), bytes->end(), out.begin());
-    return out;
-  }
-  return std::nullopt;
 }
 
 }  // namespace fti

@@ -22,14 +22,14 @@
 #include "engine/common/error.h"
 #include "engine/common/sha256.h"
 #include "registry/cache.h"
+// The pieces the fetcher is built from, included so that callers of the
+// fetch API find them here too.
+#include "registry/download_progress.h"
+#include "registry/fetch_error.h"
+#include "registry/http_digest.h"
+#include "registry/url.h"
 
 namespace fti {
-
-enum class ProgressMode {
-  kAuto,  // a progress line on stderr when stderr is a terminal
-  kNever,
-  kAlways,  // even when stderr is not a terminal (tests, debugging)
-};
 
 struct FetchOptions {
   std::chrono::milliseconds connect_timeout{30'000};
@@ -91,18 +91,6 @@ struct FetchedFile {
   std::string repo_commit;  // X-Repo-Commit of the first hop (hub), if any
 };
 
-// A fetch failure that carries the HTTP status of the final answer (0 when no
-// HTTP answer was received). Error code kFetch.
-class FetchError : public Error {
- public:
-  FetchError(const std::string& message, long http_status)
-      : Error(ErrorCode::kFetch, message), http_status_(http_status) {}
-  long http_status() const noexcept { return http_status_; }
-
- private:
-  long http_status_;
-};
-
 // Downloads `url` (http or https; a "#sha256=<hex>" fragment is an expected
 // digest and is not sent) into `cache`, or finds it there. Throws
 // Error(kUsage) for a malformed or unsupported URL, FetchError (kFetch) for
@@ -120,39 +108,5 @@ std::optional<FetchedFile> fetch_url_if_exists(const std::string& url, const Fet
 // same policy. true on 2xx, false on 404; other answers throw FetchError.
 // No retries on purpose beyond options.max_retries of transient failures.
 bool probe_exists(const std::string& url, const FetchOptions& options);
-
-// `relative` (a file name from an index file, possibly "dir/file") resolved
-// against the directory of `base`. Only plain relative names are accepted: no
-// scheme, no leading '/', no '.' or '..' or empty segments, no '\\', '?', '#'
-// or control characters; each segment is percent-encoded. The base's query
-// and fragment are dropped. Throws Error(kInput).
-std::string resolve_relative_url(std::string_view base, std::string_view relative);
-
-// Redirect policy, exposed for tests. Resolves `location` (absolute or
-// relative) against `current_url`; refuses schemes other than http(s) and
-// https->http downgrades with Error(kFetch). same_origin compares the target's
-// scheme, host and port with `origin_url`'s.
-struct RedirectTarget {
-  std::string url;
-  bool same_origin = false;
-};
-RedirectTarget resolve_redirect(std::string_view current_url, std::string_view location,
-                                std::string_view origin_url);
-
-// scheme + host + port (default port filled in) of both URLs are equal.
-bool same_origin(std::string_view a, std::string_view b);
-
-// RFC 3986 percent-encoding of everything but unreserved characters
-// (A-Z a-z 0-9 - . _ ~), for one path segment.
-std::string percent_encode_segment(std::string_view segment);
-
-// The URL without user information, query or fragment (a query becomes
-// "?..."), for messages and logs.
-std::string redact_url(std::string_view url);
-
-// Parses an HTTP digest header value for a sha-256 entry: RFC 3230
-// "Digest: sha-256=<base64>" or RFC 9530 "Repr-Digest: sha-256=:<base64>:".
-// nullopt when there is no well-formed sha-256 entry.
-std::optional<Sha256Digest> parse_digest_header(std::string_view value);
 
 }  // namespace fti

@@ -1,10 +1,10 @@
 #include "registry/hub.h"
 
-#include <algorithm>
-#include <cstdlib>
 #include <utility>
 
+#include "engine/common/env.h"
 #include "engine/common/error.h"
+#include "registry/http_text.h"
 
 namespace fti {
 
@@ -12,13 +12,6 @@ namespace {
 
 bool is_alnum(char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-}
-
-bool has_control(std::string_view text) {
-  return std::any_of(text.begin(), text.end(), [](char c) {
-    const auto byte = static_cast<unsigned char>(c);
-    return byte < 0x20 || byte == 0x7F;
-  });
 }
 
 // The hub's rule for user, organisation and repository names: letters,
@@ -45,7 +38,7 @@ std::string check_repo_part(std::string_view part) {
 std::string check_revision(std::string_view revision) {
   if (revision.empty()) return "is empty";
   if (revision.size() > 255) return "is longer than 255 characters";
-  if (has_control(revision)) return "contains control characters";
+  if (has_control_chars(revision)) return "contains control characters";
   for (const char c : revision) {
     if (c == ' ' || c == '~' || c == '^' || c == ':' || c == '?' || c == '*' || c == '[' ||
         c == '\\') {
@@ -63,7 +56,7 @@ std::string check_revision(std::string_view revision) {
 // Path in the repository: '/'-separated, no empty, '.' or '..' segments.
 std::string check_repo_path(std::string_view path) {
   if (path.size() > 4096) return "is longer than 4096 characters";
-  if (has_control(path)) return "contains control characters";
+  if (has_control_chars(path)) return "contains control characters";
   if (path.find('\\') != std::string_view::npos) return "may not contain '\\'";
   std::size_t start = 0;
   for (;;) {
@@ -89,7 +82,7 @@ std::string normalize_endpoint(std::string_view endpoint, std::string_view what)
   if (!http && !https) throw bad("must start with http:// or https://");
   const std::string_view rest = std::string_view(out).substr(http ? 7 : 8);
   if (rest.empty() || rest.front() == '/') throw bad("has no host");
-  if (has_control(out) || out.find_first_of(" ?#") != std::string::npos) {
+  if (has_control_chars(out) || out.find_first_of(" ?#") != std::string::npos) {
     throw bad("may not contain spaces, a query or a fragment");
   }
   return out;
@@ -116,8 +109,8 @@ bool is_hub_uri(std::string_view text) noexcept {
 }
 
 std::string hub_endpoint_from_environment() {
-  const char* value = std::getenv("HF_ENDPOINT");
-  if (value == nullptr || *value == '\0') return std::string(kDefaultHubEndpoint);
+  const std::string value = env_or_empty("HF_ENDPOINT");
+  if (value.empty()) return std::string(kDefaultHubEndpoint);
   return normalize_endpoint(value, "HF_ENDPOINT");
 }
 
@@ -132,7 +125,7 @@ HubRef parse_hub_uri(std::string_view uri, std::string_view endpoint) {
   };
   if (!is_hub_uri(uri)) throw bad("not an hf:// reference");
   if (uri.size() > 8192) throw bad("too long");
-  if (has_control(uri)) throw bad("contains control characters");
+  if (has_control_chars(uri)) throw bad("contains control characters");
   std::string_view rest = uri.substr(kHubScheme.size());
 
   HubRef ref;
@@ -202,19 +195,9 @@ std::string hub_file_url(const HubRef& ref, std::string_view path) {
     throw Error(ErrorCode::kUsage,
                 hub_display(ref) + ": file path " + quote_untrusted(path, 100) + " " + why);
   }
-  std::string url = ref.endpoint + "/" + percent_encode_segment(ref.org) + "/" +
-                    percent_encode_segment(ref.name) + "/resolve/" +
-                    percent_encode_segment(ref.revision);
-  std::size_t start = 0;
-  for (;;) {
-    const auto slash = path.find('/', start);
-    url +=
-        "/" + percent_encode_segment(path.substr(
-                  start, slash == std::string_view::npos ? std::string_view::npos : slash - start));
-    if (slash == std::string_view::npos) break;
-    start = slash + 1;
-  }
-  return url;
+  return ref.endpoint + "/" + percent_encode_segment(ref.org) + "/" +
+         percent_encode_segment(ref.name) + "/resolve/" + percent_encode_segment(ref.revision) +
+         "/" + percent_encode_path(path);
 }
 
 FetchOptions hub_fetch_options(FetchOptions base) {

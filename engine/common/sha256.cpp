@@ -5,10 +5,12 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <vector>
 
 #include "engine/common/error.h"
+#include "engine/common/unique_fd.h"
 
 namespace fti {
 namespace {
@@ -66,25 +68,48 @@ Sha256Digest sha256(std::string_view text) {
   return h.finish();
 }
 
-Sha256Digest sha256_file(const std::filesystem::path& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
+namespace {
+
+UniqueFd open_for_reading(const std::filesystem::path& path) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) {
     throw Error(ErrorCode::kIo, path.string() + ": cannot open: " + std::strerror(errno));
   }
-  Sha256 h;
+  return fd;
+}
+
+// Streams the rest of `fd` into `hasher` without mapping the file whole.
+template <typename Hasher>
+void hash_rest_of_file(int fd, const std::filesystem::path& path, Hasher& hasher) {
   std::vector<std::uint8_t> buffer(std::size_t{4} << 20);
   for (;;) {
     const ssize_t n = ::read(fd, buffer.data(), buffer.size());
     if (n < 0) {
       if (errno == EINTR) continue;
-      const int err = errno;
-      ::close(fd);
-      throw Error(ErrorCode::kIo, path.string() + ": read failed: " + std::strerror(err));
+      throw Error(ErrorCode::kIo, path.string() + ": read failed: " + std::strerror(errno));
     }
     if (n == 0) break;
-    h.update(buffer.data(), static_cast<std::size_t>(n));
+    hasher.update(buffer.data(), static_cast<std::size_t>(n));
   }
-  ::close(fd);
+}
+
+}  // namespace
+
+Sha256Digest sha256_file(const std::filesystem::path& path) {
+  const UniqueFd fd = open_for_reading(path);
+  Sha256 h;
+  hash_rest_of_file(fd.get(), path, h);
+  return h.finish();
+}
+
+Sha1Digest git_blob_sha1_file(const std::filesystem::path& path) {
+  const UniqueFd fd = open_for_reading(path);
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) {
+    throw Error(ErrorCode::kIo, path.string() + ": cannot stat: " + std::strerror(errno));
+  }
+  GitBlobSha1 h(static_cast<std::uint64_t>(st.st_size));
+  hash_rest_of_file(fd.get(), path, h);
   return h.finish();
 }
 

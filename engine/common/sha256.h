@@ -67,6 +67,10 @@ class GitBlobSha1 {
   std::unique_ptr<evp_md_ctx_st, CtxDeleter> ctx_;
 };
 
+// The git blob id of a file's content (its size taken from the open file).
+// Throws Error(kIo) naming the path when it cannot be read.
+Sha1Digest git_blob_sha1_file(const std::filesystem::path& path);
+
 std::string to_hex(std::span<const std::uint8_t> bytes);
 
 // Parses exactly 2*N lowercase or uppercase hex digits; nullopt otherwise.

@@ -5,8 +5,10 @@
 
 #include "engine/common/sha256.h"
 #include "registry/safetensors_writer.h"
+#include "tests/support/model_fixtures.h"
 #include "tests/support/run_command.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_server.h"
 
 namespace fti {
 namespace {
@@ -91,6 +93,80 @@ TEST(InspectCli, HeaderLimitIsConfigurable) {
       fti_cli({"inspect", "--max-header-bytes", "16", (dir / "m.safetensors").string()}, dir);
   EXPECT_EQ(r.exit_code, 3);
   EXPECT_NE(r.err.find("exceeds the limit of 16 bytes"), std::string::npos) << r.err;
+}
+
+// The line of `text` that contains `needle`, or "" when none does.
+std::string line_with(const std::string& text, const std::string& needle) {
+  const std::size_t at = text.find(needle);
+  if (at == std::string::npos) return {};
+  const std::size_t start = text.rfind('\n', at);
+  const std::size_t end = text.find('\n', at);
+  return text.substr(start == std::string::npos ? 0 : start + 1,
+                     end == std::string::npos ? std::string::npos
+                                              : end - (start == std::string::npos ? 0 : start + 1));
+}
+
+TEST(InspectCli, ShardedModelOverHttp) {
+  TempDir dir;
+  const std::vector<TensorData> tensors = testing::make_model_tensors(2, 8, 7);
+  testing::write_model(dir / "model", tensors, 3);
+  test::TestServer server;
+  server.serve_directory(dir / "model", "/m/");
+  server.start();
+
+  const CommandResult r =
+      fti_cli({"inspect", server.url("/m/model.safetensors.index.json")}, dir);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("model.safetensors.index.json"), std::string::npos) << r.out;
+  for (const TensorData& t : tensors) {
+    EXPECT_NE(r.out.find(t.spec.name), std::string::npos) << t.spec.name << "\n" << r.out;
+  }
+  for (const char* shard : {"model-00001-of-00003.safetensors", "model-00002-of-00003.safetensors",
+                            "model-00003-of-00003.safetensors"}) {
+    const std::string digest = to_hex(sha256_file(dir / "model" / shard));
+    EXPECT_NE(line_with(r.out, shard).find("sha256:" + digest), std::string::npos)
+        << shard << "\n" << r.out;
+    EXPECT_EQ(server.count(std::string("/m/") + shard), 1u) << shard;
+  }
+}
+
+TEST(InspectCli, UrlNotFoundExitsThreeWithOneLineNamingTheUrl) {
+  TempDir dir;
+  test::TestServer server;  // serves nothing: every path answers 404
+  server.start();
+  const std::string url = server.url("/m/model.safetensors");
+  const CommandResult r = fti_cli({"inspect", url}, dir);
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err.rfind("fti: error: ", 0), 0u) << r.err;
+  EXPECT_NE(r.err.find(url), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("404"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+}
+
+TEST(InspectCli, OfflineWithAnUncachedUrlExitsThreeWithoutTouchingTheNetwork) {
+  TempDir dir;
+  write_two_tensor_model(dir / "m.safetensors");
+  test::TestServer server;
+  server.serve_file("/m/model.safetensors",
+                    test::ServedFile{.body = test::read_file(dir / "m.safetensors")});
+  server.start();
+  const std::string url = server.url("/m/model.safetensors");
+
+  const CommandResult r = fti_cli({"inspect", "--offline", url}, dir);
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_EQ(r.err.rfind("fti: error: ", 0), 0u) << r.err;
+  EXPECT_NE(r.err.find(url), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("offline"), std::string::npos) << r.err;
+  EXPECT_EQ(server.total(), 0u);
+
+  // Once fetched, the same URL works offline, from the cache alone.
+  ASSERT_EQ(fti_cli({"inspect", url}, dir).exit_code, 0);
+  const std::size_t requests = server.total();
+  const CommandResult cached = fti_cli({"inspect", "--offline", url}, dir);
+  EXPECT_EQ(cached.exit_code, 0) << cached.err;
+  EXPECT_NE(cached.out.find("layer.weight"), std::string::npos) << cached.out;
+  EXPECT_EQ(server.total(), requests);
 }
 
 TEST(DemoCli, WritesThreeModelsDeterministically) {

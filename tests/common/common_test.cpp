@@ -1,9 +1,11 @@
 // Errors, hashing, strict JSON and atomic files.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <fstream>
 
 #include "engine/common/atomic_file.h"
+#include "engine/common/env.h"
 #include "engine/common/error.h"
 #include "engine/common/mapped_file.h"
 #include "engine/common/sha256.h"
@@ -53,6 +55,29 @@ TEST(Sha256, FileDigestAndMissingFile) {
     EXPECT_EQ(e.code(), ErrorCode::kIo);
     EXPECT_NE(std::string(e.what()).find("missing"), std::string::npos);
   }
+}
+
+TEST(Sha256, GitBlobIdOfAFile) {
+  testing::TempDir dir;
+  std::ofstream(dir / "f") << "hello\n";
+  EXPECT_EQ(to_hex(git_blob_sha1_file(dir / "f")), "ce013625030ba8dba906f756967f9e9ca394464a");
+  try {
+    git_blob_sha1_file(dir / "missing");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kIo);
+    EXPECT_NE(std::string(e.what()).find("missing"), std::string::npos);
+  }
+}
+
+TEST(Env, UnsetAndEmptyReadAsEmpty) {
+  ::setenv("FTI_COMMON_TEST_VAR", "value", 1);
+  EXPECT_EQ(env_or_empty("FTI_COMMON_TEST_VAR"), "value");
+  ::setenv("FTI_COMMON_TEST_VAR", "", 1);
+  EXPECT_EQ(env_or_empty("FTI_COMMON_TEST_VAR"), "");
+  ::unsetenv("FTI_COMMON_TEST_VAR");
+  EXPECT_EQ(env_or_empty("FTI_COMMON_TEST_VAR"), "");
+  EXPECT_EQ(env_or_empty(""), "");
 }
 
 TEST(StrictJson, RejectsDuplicateKeysAtAnyDepth) {

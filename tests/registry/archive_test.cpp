@@ -11,7 +11,7 @@
 #include "registry/archive.h"
 #include "registry/cache.h"
 #include "registry/checkpoint.h"
-#include "tests/registry/model_fixtures.h"
+#include "tests/support/model_fixtures.h"
 #include "tests/support/temp_dir.h"
 
 namespace fti {

@@ -9,7 +9,7 @@
 #include <thread>
 
 #include "engine/common/error.h"
-#include "tests/registry/test_server_helpers.h"
+#include "tests/support/test_server.h"
 
 namespace fti {
 namespace {

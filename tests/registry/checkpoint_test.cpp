@@ -6,7 +6,7 @@
 
 #include "engine/common/error.h"
 #include "registry/checkpoint.h"
-#include "tests/registry/model_fixtures.h"
+#include "tests/support/model_fixtures.h"
 #include "tests/support/temp_dir.h"
 
 namespace fti {

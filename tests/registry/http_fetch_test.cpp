@@ -8,7 +8,7 @@
 #include <fstream>
 #include <thread>
 
-#include "tests/registry/test_server_helpers.h"
+#include "tests/support/test_server.h"
 
 namespace fti {
 namespace {
@@ -595,18 +595,18 @@ TEST_F(HttpFetchTest, ProgressLineOnlyWhenWanted) {
   server_.start();
   FetchOptions o = options();
   o.progress = ProgressMode::kAlways;
-  testing::internal::CaptureStderr();
+  ::testing::internal::CaptureStderr();
   fetch_url(server_.url("/p/model.safetensors"), o, cache_);
-  const std::string shown = testing::internal::GetCapturedStderr();
+  const std::string shown = ::testing::internal::GetCapturedStderr();
   EXPECT_NE(shown.find("model.safetensors"), std::string::npos) << shown;
   EXPECT_NE(shown.find("100.0%"), std::string::npos) << shown;
   EXPECT_EQ(shown.back(), '\n');
 
   // kAuto with stderr captured (not a terminal): quiet.
   o.progress = ProgressMode::kAuto;
-  testing::internal::CaptureStderr();
+  ::testing::internal::CaptureStderr();
   fetch_url(server_.url("/q/model.safetensors"), o, cache_);
-  EXPECT_EQ(testing::internal::GetCapturedStderr(), "");
+  EXPECT_EQ(::testing::internal::GetCapturedStderr(), "");
 }
 
 TEST_F(HttpFetchTest, StalledTransferIsDetectedAndResumed) {

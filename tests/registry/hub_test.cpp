@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/registry/test_server_helpers.h"
+#include "tests/support/test_server.h"
 
 namespace fti {
 namespace {

@@ -10,8 +10,8 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/common/error.h"
-#include "tests/registry/model_fixtures.h"
-#include "tests/registry/test_server_helpers.h"
+#include "tests/support/model_fixtures.h"
+#include "tests/support/test_server.h"
 
 namespace fti {
 namespace {
@@ -19,11 +19,6 @@ namespace {
 namespace fs = std::filesystem;
 using test::ServedFile;
 using test::TestServer;
-
-std::string file_string(const fs::path& p) {
-  const auto bytes = testing::read_bytes(p);
-  return {bytes.begin(), bytes.end()};
-}
 
 void expect_model(const ResolvedSource& resolved, const std::vector<TensorData>& tensors) {
   const Checkpoint cp = Checkpoint::open(resolved.files);
@@ -44,7 +39,7 @@ void write_tar_zst(const fs::path& dir, const fs::path& out) {
   archive_write_add_filter_zstd(a);
   archive_write_open_filename(a, out.c_str());
   for (const auto& f : fs::directory_iterator(dir)) {
-    const std::string data = file_string(f.path());
+    const std::string data = test::read_file(f.path());
     archive_entry* e = archive_entry_new();
     archive_entry_set_pathname(e, ("model/" + f.path().filename().string()).c_str());
     archive_entry_set_filetype(e, AE_IFREG);
@@ -66,12 +61,6 @@ class SourceTest : public ::testing::Test {
     testing::write_model(tmp_.path() / "single", tensors_, 1);
     options_.fetch.max_retries = 0;
     options_.fetch.progress = ProgressMode::kNever;
-  }
-  // Serves every file of `dir` under `prefix`.
-  void serve_directory(const fs::path& dir, const std::string& prefix) {
-    for (const auto& f : fs::directory_iterator(dir)) {
-      server_.serve_file(prefix + f.path().filename().string(), ServedFile{file_string(f.path())});
-    }
   }
   test::TempDir tmp_;
   Cache cache_;
@@ -116,7 +105,7 @@ TEST_F(SourceTest, LocalDirectoryFileIndexAndArchive) {
 }
 
 TEST_F(SourceTest, ShardedModelOverHttpAndCachedSecondTime) {
-  serve_directory(tmp_.path() / "sharded", "/m/");
+  server_.serve_directory(tmp_.path() / "sharded", "/m/");
   server_.start();
   const std::string url = server_.url("/m/model.safetensors.index.json");
   const ResolvedSource first = resolve_source(parse_source(url), cache_, options_);
@@ -143,7 +132,7 @@ TEST_F(SourceTest, ShardedModelOverHttpAndCachedSecondTime) {
 }
 
 TEST_F(SourceTest, SingleFileWithPinnedDigestNeedsNoNetworkOnceCached) {
-  serve_directory(tmp_.path() / "single", "/s/");
+  server_.serve_directory(tmp_.path() / "single", "/s/");
   server_.start();
   const std::string digest = to_hex(sha256_file(tmp_.path() / "single" / "model.safetensors"));
   const std::string url = server_.url("/s/model.safetensors") + "#sha256=" + digest;
@@ -163,7 +152,7 @@ TEST_F(SourceTest, SingleFileWithPinnedDigestNeedsNoNetworkOnceCached) {
 
 TEST_F(SourceTest, ArchiveOverHttp) {
   write_tar_zst(tmp_.path() / "sharded", tmp_.path() / "model.tar.zst");
-  server_.serve_file("/a/model.tar.zst", ServedFile{file_string(tmp_.path() / "model.tar.zst")});
+  server_.serve_file("/a/model.tar.zst", ServedFile{test::read_file(tmp_.path() / "model.tar.zst")});
   server_.start();
   expect_model(resolve_source(parse_source(server_.url("/a/model.tar.zst")), cache_, options_), tensors_);
 }
@@ -186,7 +175,7 @@ TEST_F(SourceTest, IndexOverHttpCannotEscapeItsDirectory) {
 TEST_F(SourceTest, HubShardedModelPinnedToCommit) {
   const std::string commit = "89abcdef0123456789abcdef0123456789abcdef";
   for (const auto& f : fs::directory_iterator(tmp_.path() / "sharded")) {
-    ServedFile file{file_string(f.path())};
+    ServedFile file{test::read_file(f.path())};
     file.extra_headers.push_back({"X-Repo-Commit", commit});
     const std::string name = f.path().filename().string();
     server_.serve_file("/org/model/resolve/main/" + name, file);
@@ -204,7 +193,7 @@ TEST_F(SourceTest, HubShardedModelPinnedToCommit) {
 
 TEST_F(SourceTest, HubFallsBackToSingleFile) {
   server_.serve_file("/org/one/resolve/main/model.safetensors",
-                     ServedFile{file_string(tmp_.path() / "single" / "model.safetensors")});
+                     ServedFile{test::read_file(tmp_.path() / "single" / "model.safetensors")});
   server_.start();
   const test::ScopedEnv endpoint("HF_ENDPOINT", server_.base_url().c_str());
   expect_model(resolve_source(parse_source("hf://org/one"), cache_, options_), tensors_);

@@ -1,6 +1,4 @@
-#include "tests/registry/test_server_helpers.h"
-
-#include <unistd.h>
+#include "tests/support/test_server.h"
 
 #include <chrono>
 #include <cstdlib>
@@ -184,28 +182,10 @@ std::shared_ptr<ServedResource> TestServer::serve_file(const std::string& path, 
   return resource;
 }
 
-TempDir::TempDir() {
-  const char* base_env = std::getenv("FTI_TEST_TMP");
-  const fs::path base =
-      base_env != nullptr && *base_env != '\0' ? fs::path(base_env) : fs::temp_directory_path();
-  fs::create_directories(base);
-  static std::atomic<int> counter{0};
-  std::random_device rd;
-  for (int i = 0; i < 100; ++i) {
-    const fs::path candidate =
-        base / ("fti-http-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + "-" +
-                std::to_string(rd() % 100000));
-    if (fs::create_directory(candidate)) {
-      path_ = candidate;
-      return;
-    }
+void TestServer::serve_directory(const fs::path& dir, const std::string& prefix) {
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    serve_file(prefix + entry.path().filename().string(), ServedFile{read_file(entry.path())});
   }
-  throw std::runtime_error("cannot create a temporary directory under " + base.string());
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  fs::remove_all(path_, ec);
 }
 
 std::string test_bytes(std::size_t size, std::uint64_t seed) {

@@ -1,4 +1,4 @@
-// Small generated checkpoints for registry tests.
+// Small generated checkpoints for the registry and command-line tests.
 #pragma once
 
 #include <cstdint>

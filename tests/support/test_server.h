@@ -1,5 +1,6 @@
 // A real HTTP server for the fetch tests: cpp-httplib on 127.0.0.1 with an
-// ephemeral port, running on its own thread, recording every request.
+// ephemeral port, running on its own thread, recording every request. Shared
+// by the registry tests and the command-line tests (fti_test_support).
 #pragma once
 
 #include <httplib.h>
@@ -16,6 +17,8 @@
 #include <string_view>
 #include <thread>
 #include <vector>
+
+#include "tests/support/temp_dir.h"
 
 namespace fti::test {
 
@@ -91,6 +94,9 @@ class TestServer {
 
   // Serves `file` at exactly `path` (GET and HEAD).
   std::shared_ptr<ServedResource> serve_file(const std::string& path, ServedFile file);
+  // Serves each file of `dir` (not recursively) at `prefix` + its name, with
+  // the defaults of ServedFile.
+  void serve_directory(const std::filesystem::path& dir, const std::string& prefix);
 
   std::vector<RecordedRequest> requests() const;
   std::vector<RecordedRequest> requests_for(std::string_view path) const;
@@ -110,19 +116,9 @@ class TestServer {
   std::vector<RecordedRequest> requests_;
 };
 
-// A scratch directory under $FTI_TEST_TMP (or the system temp directory),
-// removed with everything in it at the end of the test.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+// The project's scratch directory (tests/support/temp_dir.h), under the
+// name these tests have always used.
+using TempDir = fti::testing::TempDir;
 
 // Deterministic pseudo-random bytes.
 std::string test_bytes(std::size_t size, std::uint64_t seed = 1);

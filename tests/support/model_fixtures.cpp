@@ -1,3 +1,6 @@
+#include "tests/support/model_fixtures.h"
+
+#include <cstdio>
 #include <fstream>
 #include <iterator>
 #include <nlohmann/json.hpp>
@@ -5,7 +8,6 @@
 #include <stdexcept>
 
 #include "engine/tensor/dtype.h"
-#include "tests/registry/model_fixtures.h"
 
 namespace fti::testing {
 

@@ -1,0 +1,277 @@
+#include "engine/crypto/merkle.h"
+
+#include <algorithm>
+#include <bit>
+#include <new>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+
+#include "engine/crypto/bytes.h"
+
+namespace fti::crypto {
+namespace {
+
+// Field elements are hashed straight from memory: the in-memory form of a
+// canonical Fp (and of an Fp3, three Fp) is its little-endian encoding.
+static_assert(std::endian::native == std::endian::little, "leaf hashing assumes a little-endian host");
+
+constexpr std::size_t kLeafGrain = 256;
+constexpr std::size_t kNodeGrain = 1024;
+
+unsigned log2_exact(std::size_t n, const char* who) {
+  if (n == 0 || (n & (n - 1)) != 0) {
+    throw std::invalid_argument(std::string(who) + ": number of leaves must be a power of two");
+  }
+  return static_cast<unsigned>(std::countr_zero(n));
+}
+
+// One column's slice for one leaf, as raw bytes.
+struct ByteColumn {
+  const std::uint8_t* data;
+  std::size_t element_bytes;  // bytes per column element (8 or 24)
+};
+
+void hash_leaves(std::span<const ByteColumn> columns, std::size_t coset_size, std::uint64_t leaf_width,
+                 std::span<Digest> out) {
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, out.size(), kLeafGrain),
+                    [&](const tbb::blocked_range<std::size_t>& r) {
+                      Sha256 h;
+                      for (std::size_t i = r.begin(); i < r.end(); ++i) {
+                        h.update_byte(kMerkleLeafTag);
+                        h.update_u64_le(leaf_width);
+                        for (const ByteColumn& c : columns) {
+                          const std::size_t chunk = coset_size * c.element_bytes;
+                          h.update(c.data + i * chunk, chunk);
+                        }
+                        out[i] = h.finish();
+                      }
+                    });
+}
+
+template <typename T>
+std::vector<ByteColumn> byte_columns(std::span<const std::span<const T>> columns, std::size_t coset_size,
+                                     std::size_t& num_leaves) {
+  if (columns.empty()) throw std::invalid_argument("MerkleTree::commit: no columns");
+  if (coset_size == 0) throw std::invalid_argument("MerkleTree::commit: coset_size must be >= 1");
+  const std::size_t len = columns.front().size();
+  if (len == 0 || len % coset_size != 0) {
+    throw std::invalid_argument("MerkleTree::commit: column length is not a multiple of coset_size");
+  }
+  std::vector<ByteColumn> out;
+  out.reserve(columns.size());
+  for (const auto& c : columns) {
+    if (c.size() != len) throw std::invalid_argument("MerkleTree::commit: columns of different lengths");
+    out.push_back({reinterpret_cast<const std::uint8_t*>(c.data()), sizeof(T)});
+  }
+  num_leaves = len / coset_size;
+  return out;
+}
+
+void check_indices(std::span<const std::size_t> indices, std::size_t num_leaves) {
+  if (indices.empty()) throw std::invalid_argument("MerkleTree::open: no indices");
+  for (std::size_t i = 0; i < indices.size(); ++i) {
+    if (indices[i] >= num_leaves) throw std::invalid_argument("MerkleTree::open: index out of range");
+    if (i > 0 && indices[i] <= indices[i - 1]) {
+      throw std::invalid_argument("MerkleTree::open: indices not strictly increasing");
+    }
+  }
+}
+
+template <typename T>
+std::vector<Fp> leaf_values_impl(std::span<const std::span<const T>> columns, std::size_t coset_size,
+                                 std::size_t i) {
+  std::vector<Fp> out;
+  for (const auto& c : columns) {
+    const auto slice = c.subspan(i * coset_size, coset_size);
+    for (const T& x : slice) {
+      if constexpr (std::is_same_v<T, Fp>) {
+        out.push_back(x);
+      } else {
+        out.insert(out.end(), x.coeffs().begin(), x.coeffs().end());
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Digest merkle_hash_leaf(std::span<const Fp> leaf) noexcept {
+  Sha256 h;
+  h.update_byte(kMerkleLeafTag);
+  h.update_u64_le(leaf.size());
+  h.update(leaf.data(), leaf.size_bytes());
+  return h.finish();
+}
+
+Digest merkle_hash_node(const Digest& left, const Digest& right) noexcept {
+  // One contiguous 65-byte message: a single SHA256_Update call.
+  std::uint8_t buf[65];
+  buf[0] = kMerkleNodeTag;
+  std::copy(left.begin(), left.end(), buf + 1);
+  std::copy(right.begin(), right.end(), buf + 33);
+  Sha256 h;
+  h.update(buf, sizeof buf);
+  return h.finish();
+}
+
+MerkleTree MerkleTree::commit(std::span<const std::span<const Fp>> columns, std::size_t coset_size,
+                              unsigned cap_log) {
+  std::size_t num_leaves = 0;
+  const auto cols = byte_columns(columns, coset_size, num_leaves);
+  MerkleTree t;
+  t.shape_ = {log2_exact(num_leaves, "MerkleTree::commit"), columns.size() * coset_size, cap_log};
+  if (!t.shape_.valid()) throw std::invalid_argument("MerkleTree::commit: cap_log above tree height");
+  t.levels_.emplace_back(num_leaves);
+  hash_leaves(cols, coset_size, t.shape_.leaf_width, t.levels_.front());
+  t.build_upper_levels();
+  return t;
+}
+
+MerkleTree MerkleTree::commit(std::span<const std::span<const Fp3>> columns, std::size_t coset_size,
+                              unsigned cap_log) {
+  std::size_t num_leaves = 0;
+  const auto cols = byte_columns(columns, coset_size, num_leaves);
+  MerkleTree t;
+  t.shape_ = {log2_exact(num_leaves, "MerkleTree::commit"), columns.size() * coset_size * 3, cap_log};
+  if (!t.shape_.valid()) throw std::invalid_argument("MerkleTree::commit: cap_log above tree height");
+  t.levels_.emplace_back(num_leaves);
+  hash_leaves(cols, coset_size, t.shape_.leaf_width, t.levels_.front());
+  t.build_upper_levels();
+  return t;
+}
+
+MerkleTree MerkleTree::commit_rows(std::span<const Fp> rows, std::size_t leaf_width, unsigned cap_log) {
+  const std::span<const Fp> one[1] = {rows};
+  return commit(std::span<const std::span<const Fp>>(one), leaf_width, cap_log);
+}
+
+void MerkleTree::build_upper_levels() {
+  for (unsigned level = 0; level < shape_.log_leaves - shape_.cap_log; ++level) {
+    const std::vector<Digest>& below = levels_[level];
+    std::vector<Digest> above(below.size() / 2);
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, above.size(), kNodeGrain),
+                      [&](const tbb::blocked_range<std::size_t>& r) {
+                        for (std::size_t i = r.begin(); i < r.end(); ++i) {
+                          above[i] = merkle_hash_node(below[2 * i], below[2 * i + 1]);
+                        }
+                      });
+    levels_.push_back(std::move(above));
+  }
+}
+
+MerkleCap MerkleTree::cap() const { return MerkleCap{levels_.back()}; }
+
+MerkleMultiProof MerkleTree::open(std::span<const std::size_t> indices) const {
+  check_indices(indices, shape_.num_leaves());
+  MerkleMultiProof proof;
+  std::vector<std::size_t> known(indices.begin(), indices.end());
+  std::vector<std::size_t> next;
+  for (unsigned level = 0; level < shape_.log_leaves - shape_.cap_log; ++level) {
+    next.clear();
+    for (std::size_t i = 0; i < known.size();) {
+      const std::size_t idx = known[i];
+      if ((idx & 1) == 0 && i + 1 < known.size() && known[i + 1] == idx + 1) {
+        i += 2;  // both children known: the parent needs nothing from the proof
+      } else {
+        proof.siblings.push_back(levels_[level][idx ^ 1]);
+        i += 1;
+      }
+      next.push_back(idx >> 1);
+    }
+    std::swap(known, next);
+  }
+  return proof;
+}
+
+std::vector<Fp> merkle_leaf_values(std::span<const std::span<const Fp>> columns, std::size_t coset_size,
+                                   std::size_t i) {
+  return leaf_values_impl(columns, coset_size, i);
+}
+
+std::vector<Fp> merkle_leaf_values(std::span<const std::span<const Fp3>> columns, std::size_t coset_size,
+                                   std::size_t i) {
+  return leaf_values_impl(columns, coset_size, i);
+}
+
+std::vector<std::uint8_t> MerkleMultiProof::serialize() const {
+  ByteWriter w;
+  w.u32(static_cast<std::uint32_t>(siblings.size()));
+  for (const Digest& d : siblings) w.raw(d);
+  return std::move(w).take();
+}
+
+Status MerkleMultiProof::parse(std::span<const std::uint8_t> bytes, MerkleMultiProof& out) {
+  ByteReader r(bytes);
+  const auto count = r.u32();
+  // The count is checked against the bytes present before anything is allocated.
+  if (!count || r.remaining() != std::size_t{*count} * 32) return Status::kMalformed;
+  MerkleMultiProof proof;
+  proof.siblings.resize(*count);
+  for (Digest& d : proof.siblings) {
+    const auto b = r.take(32);
+    std::copy(b->begin(), b->end(), d.begin());
+  }
+  if (!r.done()) return Status::kMalformed;
+  out = std::move(proof);
+  return Status::kOk;
+}
+
+Status merkle_verify(const MerkleShape& shape, const MerkleCap& cap, std::span<const std::size_t> indices,
+                     std::span<const Fp> leaf_values, const MerkleMultiProof& proof) noexcept {
+  if (!shape.valid()) return Status::kBadParameters;
+  if (cap.nodes.size() != (std::size_t{1} << shape.cap_log)) return Status::kBadParameters;
+  if (indices.empty()) return Status::kBadParameters;
+  const std::size_t num_leaves = shape.num_leaves();
+  for (std::size_t i = 0; i < indices.size(); ++i) {
+    if (indices[i] >= num_leaves) return Status::kIndexOutOfRange;
+    if (i > 0 && indices[i] == indices[i - 1]) return Status::kDuplicateIndex;
+    if (i > 0 && indices[i] < indices[i - 1]) return Status::kUnsortedIndices;
+  }
+  // Exactly leaf_width elements per opened leaf (division, so no product can overflow).
+  if (leaf_values.size() % shape.leaf_width != 0 || leaf_values.size() / shape.leaf_width != indices.size()) {
+    return Status::kWrongLength;
+  }
+  try {
+    std::vector<std::pair<std::size_t, Digest>> known;
+    known.reserve(indices.size());
+    for (std::size_t i = 0; i < indices.size(); ++i) {
+      known.emplace_back(indices[i], merkle_hash_leaf(leaf_values.subspan(i * shape.leaf_width, shape.leaf_width)));
+    }
+    std::size_t used = 0;
+    std::vector<std::pair<std::size_t, Digest>> next;
+    next.reserve(known.size());
+    for (unsigned level = 0; level < shape.log_leaves - shape.cap_log; ++level) {
+      next.clear();
+      for (std::size_t i = 0; i < known.size();) {
+        const auto& [idx, digest] = known[i];
+        Digest parent;
+        if ((idx & 1) == 0 && i + 1 < known.size() && known[i + 1].first == idx + 1) {
+          parent = merkle_hash_node(digest, known[i + 1].second);
+          i += 2;
+        } else {
+          if (used == proof.siblings.size()) return Status::kMalformed;  // proof too short
+          const Digest& sibling = proof.siblings[used++];
+          parent = (idx & 1) == 0 ? merkle_hash_node(digest, sibling) : merkle_hash_node(sibling, digest);
+          i += 1;
+        }
+        next.emplace_back(idx >> 1, parent);
+      }
+      std::swap(known, next);
+    }
+    if (used != proof.siblings.size()) return Status::kMalformed;  // unused siblings
+    for (const auto& [idx, digest] : known) {
+      if (cap.nodes[idx] != digest) return Status::kRootMismatch;
+    }
+    return Status::kOk;
+  } catch (const std::bad_alloc&) {
+    return Status::kBadParameters;
+  }
+}
+
+}  // namespace fti::crypto

@@ -1,0 +1,318 @@
+#include "engine/crypto/ntt.h"
+
+#include <algorithm>
+#include <bit>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+#include <tbb/parallel_invoke.h>
+
+namespace fti::crypto {
+namespace {
+
+// Below this size a transform runs on one thread (the work would not pay for
+// the task overhead); 2^14 elements = 128 KiB also fits in L2, where the
+// remaining layers run without touching memory.
+constexpr std::size_t kSerialSize = std::size_t{1} << 14;
+constexpr std::size_t kGrain = std::size_t{1} << 12;
+
+// Twiddles laid out per layer: table[h + j] = w_{2h}^j for j < h, for every
+// power of two h < 2^max_log. A layer's twiddles are contiguous (streamed, not
+// strided) and the table for a large size contains the one for every smaller
+// size, so one table serves all transforms.
+struct TwiddleTables {
+  unsigned max_log = 0;
+  std::vector<Fp> forward;
+  std::vector<Fp> inverse;
+};
+
+std::vector<Fp> build_table(unsigned max_log, bool invert) {
+  const std::size_t n = std::size_t{1} << max_log;
+  std::vector<Fp> table(std::max<std::size_t>(n, 2));
+  if (max_log == 0) return table;
+  // Top layer h = n/2: powers of w_n, built in parallel chunks.
+  const std::size_t half = n / 2;
+  Fp w = Fp::root_of_unity(max_log);
+  if (invert) w = w.inverse();
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, half, kGrain),
+                    [&](const tbb::blocked_range<std::size_t>& r) {
+                      Fp x = w.pow(r.begin());
+                      for (std::size_t j = r.begin(); j < r.end(); ++j) {
+                        table[half + j] = x;
+                        x *= w;
+                      }
+                    });
+  // Lower layers by decimation: w_{2h}^j = w_{4h}^{2j}.
+  for (std::size_t h = half / 2; h >= 1; h /= 2) {
+    for (std::size_t j = 0; j < h; ++j) table[h + j] = table[2 * h + 2 * j];
+  }
+  return table;
+}
+
+class TwiddleCache {
+ public:
+  std::shared_ptr<const TwiddleTables> get(unsigned log_n) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (tables_ && tables_->max_log >= log_n) return tables_;
+    }
+    // Built outside the lock: the build is itself TBB-parallel, and a worker
+    // waiting in it may pick up another task that needs the tables; holding
+    // a mutex here could then deadlock. Concurrent first callers may build
+    // the same table twice; the larger one wins.
+    auto t = std::make_shared<TwiddleTables>();
+    t->max_log = log_n;
+    t->forward = build_table(log_n, false);
+    t->inverse = build_table(log_n, true);
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!tables_ || tables_->max_log < log_n) tables_ = std::move(t);
+    return tables_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::shared_ptr<const TwiddleTables> tables_;
+};
+
+TwiddleCache& twiddle_cache() {
+  static TwiddleCache cache;
+  return cache;
+}
+
+unsigned checked_log2(std::size_t n, const char* who) {
+  if (n == 0 || (n & (n - 1)) != 0) {
+    throw std::invalid_argument(std::string(who) + ": size must be a power of two");
+  }
+  const auto log_n = static_cast<unsigned>(std::countr_zero(n));
+  if (log_n > kMaxLogNttSize) throw std::invalid_argument(std::string(who) + ": size above 2^32");
+  return log_n;
+}
+
+// One decimation-in-frequency layer on the block x[0, 2h):
+// (a, b) -> (a + b, (a - b) w^j).
+inline void dif_butterflies(Fp* x, std::size_t h, const Fp* tw, std::size_t j0, std::size_t j1) {
+  Fp* lo = x;
+  Fp* hi = x + h;
+  for (std::size_t j = j0; j < j1; ++j) {
+    const Fp a = lo[j], b = hi[j];
+    lo[j] = a + b;
+    hi[j] = (a - b) * tw[j];
+  }
+}
+
+// One decimation-in-time layer: (a, b) -> (a + b w^-j, a - b w^-j).
+inline void dit_butterflies(Fp* x, std::size_t h, const Fp* tw, std::size_t j0, std::size_t j1) {
+  Fp* lo = x;
+  Fp* hi = x + h;
+  for (std::size_t j = j0; j < j1; ++j) {
+    const Fp a = lo[j], b = hi[j] * tw[j];
+    lo[j] = a + b;
+    hi[j] = a - b;
+  }
+}
+
+// Two DIF layers at once (radix-4) on the block x[0, 4q): the four quarters
+// pass through registers once instead of memory twice.
+inline void dif_radix4(Fp* x, std::size_t q, const Fp* tw) {
+  const Fp* tw_outer = tw + 2 * q;  // w_{4q}^j, j < 2q
+  const Fp* tw_inner = tw + q;      // w_{2q}^j, j < q
+  Fp* x0 = x;
+  Fp* x1 = x + q;
+  Fp* x2 = x + 2 * q;
+  Fp* x3 = x + 3 * q;
+  for (std::size_t j = 0; j < q; ++j) {
+    const Fp a0 = x0[j], a1 = x1[j], a2 = x2[j], a3 = x3[j];
+    // Outer layer, h = 2q: pairs (a0, a2) with w^j and (a1, a3) with w^(j+q).
+    const Fp b0 = a0 + a2, b2 = (a0 - a2) * tw_outer[j];
+    const Fp b1 = a1 + a3, b3 = (a1 - a3) * tw_outer[j + q];
+    // Inner layer, h = q: pairs (b0, b1) and (b2, b3), both with w_{2q}^j.
+    x0[j] = b0 + b1;
+    x1[j] = (b0 - b1) * tw_inner[j];
+    x2[j] = b2 + b3;
+    x3[j] = (b2 - b3) * tw_inner[j];
+  }
+}
+
+inline void dit_radix4(Fp* x, std::size_t q, const Fp* tw) {
+  const Fp* tw_outer = tw + 2 * q;
+  const Fp* tw_inner = tw + q;
+  Fp* x0 = x;
+  Fp* x1 = x + q;
+  Fp* x2 = x + 2 * q;
+  Fp* x3 = x + 3 * q;
+  for (std::size_t j = 0; j < q; ++j) {
+    const Fp a0 = x0[j], a1 = x1[j] * tw_inner[j], a2 = x2[j], a3 = x3[j] * tw_inner[j];
+    const Fp b0 = a0 + a1, b1 = a0 - a1, b2 = a2 + a3, b3 = a2 - a3;
+    const Fp c2 = b2 * tw_outer[j], c3 = b3 * tw_outer[j + q];
+    x0[j] = b0 + c2;
+    x1[j] = b1 + c3;
+    x2[j] = b0 - c2;
+    x3[j] = b1 - c3;
+  }
+}
+
+// Serial DIF on x[0, n): radix-4 passes from the top, a final radix-2 pass
+// when log n is odd.
+void dif_serial(Fp* x, std::size_t n, const Fp* tw) {
+  std::size_t h = n / 2;
+  for (; h >= 2; h /= 4) {
+    const std::size_t q = h / 2;
+    for (std::size_t s = 0; s < n; s += 4 * q) dif_radix4(x + s, q, tw);
+  }
+  if (h == 1) {
+    for (std::size_t s = 0; s < n; s += 2) {
+      const Fp a = x[s], b = x[s + 1];
+      x[s] = a + b;
+      x[s + 1] = a - b;
+    }
+  }
+}
+
+void dit_serial(Fp* x, std::size_t n, const Fp* tw) {
+  std::size_t h = 1;
+  // Mirror of dif_serial: the lone radix-2 layer (if any) comes first.
+  if (std::countr_zero(n) % 2 == 1) {
+    for (std::size_t s = 0; s < n; s += 2) {
+      const Fp a = x[s], b = x[s + 1];
+      x[s] = a + b;
+      x[s + 1] = a - b;
+    }
+    h = 2;
+  }
+  for (; h < n; h *= 4) {
+    const std::size_t q = h;
+    for (std::size_t s = 0; s < n; s += 4 * q) dit_radix4(x + s, q, tw);
+  }
+}
+
+// Large transforms: one radix-4 pass over the whole block (parallel over j),
+// then the four quarters are independent transforms of size n/4 (the DIF
+// structure), recursed into in parallel until they fit in cache.
+void dif_recursive(Fp* x, std::size_t n, const Fp* tw) {
+  if (n <= kSerialSize) {
+    dif_serial(x, n, tw);
+    return;
+  }
+  const std::size_t q = n / 4;
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, q, kGrain), [&](const tbb::blocked_range<std::size_t>& r) {
+    // Reuse the radix-4 kernel on a sub-range of j by offsetting all pointers.
+    const Fp* two = tw + 2 * q;
+    const Fp* one = tw + q;
+    for (std::size_t j = r.begin(); j < r.end(); ++j) {
+      const Fp a0 = x[j], a1 = x[j + q], a2 = x[j + 2 * q], a3 = x[j + 3 * q];
+      const Fp b0 = a0 + a2, b2 = (a0 - a2) * two[j];
+      const Fp b1 = a1 + a3, b3 = (a1 - a3) * two[j + q];
+      x[j] = b0 + b1;
+      x[j + q] = (b0 - b1) * one[j];
+      x[j + 2 * q] = b2 + b3;
+      x[j + 3 * q] = (b2 - b3) * one[j];
+    }
+  });
+  tbb::parallel_for(std::size_t{0}, std::size_t{4}, [&](std::size_t k) { dif_recursive(x + k * q, q, tw); });
+}
+
+void dit_recursive(Fp* x, std::size_t n, const Fp* tw) {
+  if (n <= kSerialSize) {
+    dit_serial(x, n, tw);
+    return;
+  }
+  const std::size_t q = n / 4;
+  tbb::parallel_for(std::size_t{0}, std::size_t{4}, [&](std::size_t k) { dit_recursive(x + k * q, q, tw); });
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, q, kGrain), [&](const tbb::blocked_range<std::size_t>& r) {
+    const Fp* two = tw + 2 * q;
+    const Fp* one = tw + q;
+    for (std::size_t j = r.begin(); j < r.end(); ++j) {
+      const Fp a0 = x[j], a1 = x[j + q] * one[j], a2 = x[j + 2 * q], a3 = x[j + 3 * q] * one[j];
+      const Fp b0 = a0 + a1, b1 = a0 - a1, b2 = a2 + a3, b3 = a2 - a3;
+      const Fp c2 = b2 * two[j], c3 = b3 * two[j + q];
+      x[j] = b0 + c2;
+      x[j + q] = b1 + c3;
+      x[j + 2 * q] = b0 - c2;
+      x[j + 3 * q] = b1 - c3;
+    }
+  });
+}
+
+// x[i] *= scale * base^i, in parallel chunks (each chunk starts from a pow).
+void scale_by_powers(std::span<Fp> x, Fp scale, Fp base) {
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, x.size(), kGrain * 4),
+                    [&](const tbb::blocked_range<std::size_t>& r) {
+                      Fp f = scale * base.pow(r.begin());
+                      for (std::size_t i = r.begin(); i < r.end(); ++i) {
+                        x[i] *= f;
+                        f *= base;
+                      }
+                    });
+}
+
+void forward_impl(std::span<Fp> values) {
+  const unsigned log_n = checked_log2(values.size(), "ntt_forward");
+  if (log_n == 0) return;
+  const auto tables = twiddle_cache().get(log_n);
+  dif_recursive(values.data(), values.size(), tables->forward.data());
+}
+
+void inverse_impl(std::span<Fp> values) {
+  const unsigned log_n = checked_log2(values.size(), "ntt_inverse");
+  if (log_n == 0) return;
+  const auto tables = twiddle_cache().get(log_n);
+  dit_recursive(values.data(), values.size(), tables->inverse.data());
+}
+
+}  // namespace
+
+void ntt_precompute(unsigned log_n) {
+  if (log_n > kMaxLogNttSize) throw std::invalid_argument("ntt_precompute: size above 2^32");
+  (void)twiddle_cache().get(log_n);
+}
+
+void bit_reverse_permute(std::span<Fp> values) {
+  const unsigned log_n = checked_log2(values.size(), "bit_reverse_permute");
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    const std::size_t j = bit_reverse(i, log_n);
+    if (i < j) std::swap(values[i], values[j]);
+  }
+}
+
+void ntt_forward(std::span<Fp> values) { forward_impl(values); }
+
+void ntt_inverse(std::span<Fp> values) {
+  inverse_impl(values);
+  const auto n = static_cast<std::uint64_t>(values.size());
+  const Fp n_inv = Fp::from_u64(n).inverse();
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, values.size(), kGrain * 4),
+                    [&](const tbb::blocked_range<std::size_t>& r) {
+                      for (std::size_t i = r.begin(); i < r.end(); ++i) values[i] *= n_inv;
+                    });
+}
+
+void coset_ntt_forward(std::span<Fp> values, Fp shift) {
+  (void)checked_log2(values.size(), "coset_ntt_forward");
+  if (shift.is_zero()) throw std::invalid_argument("coset_ntt_forward: zero shift");
+  // f(shift * x) has coefficients a_i shift^i.
+  if (shift != Fp::one()) scale_by_powers(values, Fp::one(), shift);
+  forward_impl(values);
+}
+
+void coset_ntt_inverse(std::span<Fp> values, Fp shift) {
+  (void)checked_log2(values.size(), "coset_ntt_inverse");
+  if (shift.is_zero()) throw std::invalid_argument("coset_ntt_inverse: zero shift");
+  inverse_impl(values);
+  // Undo the coset scaling and the factor n in one pass.
+  const Fp n_inv = Fp::from_u64(static_cast<std::uint64_t>(values.size())).inverse();
+  scale_by_powers(values, n_inv, shift.inverse());
+}
+
+Fp domain_point(unsigned log_n, std::size_t position, Fp shift) {
+  if (log_n > kMaxLogNttSize || (position >> log_n) != 0) {
+    throw std::invalid_argument("domain_point: position outside the domain");
+  }
+  return shift * Fp::root_of_unity(log_n).pow(bit_reverse(position, log_n));
+}
+
+}  // namespace fti::crypto
