@@ -29,8 +29,6 @@ Cache open_cache(const GlobalOptions& options);
 ResolveOptions resolve_options(const GlobalOptions& options);
 SafetensorsLimits safetensors_limits(const GlobalOptions& options);
 
-// "1.5 GiB", "12 KiB", "512 B".
-std::string human_bytes(std::uint64_t bytes);
 
 void register_inspect(CLI::App& app, GlobalOptions& global, Action& action);
 void register_demo(CLI::App& app, Action& action);

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cmd/cli_support.h"
+#include "engine/common/text.h"
 #include "registry/checkpoint.h"
 
 namespace fti::cli {
@@ -74,10 +75,10 @@ int run_inspect(const GlobalOptions& global, const InspectOptions& options) {
   fmt::print("files:   {}\n", checkpoint.file_count());
   for (std::size_t i = 0; i < checkpoint.file_count(); ++i) {
     fmt::print("  {}  {:>10}  sha256:{}\n", checkpoint.file_source(i).name,
-               human_bytes(checkpoint.file(i).file_size()), to_hex(checkpoint.file_sha256(i)));
+               format_bytes(static_cast<double>(checkpoint.file(i).file_size())), to_hex(checkpoint.file_sha256(i)));
   }
   fmt::print("tensors: {}  parameters: {}  tensor bytes: {}\n", checkpoint.tensors().size(),
-             parameters, human_bytes(checkpoint.total_tensor_bytes()));
+             parameters, format_bytes(static_cast<double>(checkpoint.total_tensor_bytes())));
   if (!options.files_only) {
     std::size_t width = 4;
     for (const CheckpointTensor& t : checkpoint.tensors()) width = std::max(width, t.name().size());

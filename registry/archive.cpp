@@ -15,7 +15,9 @@
 #include <unordered_set>
 
 #include "engine/common/atomic_file.h"
+#include "engine/common/env.h"
 #include "engine/common/error.h"
+#include "engine/common/text.h"
 #include "engine/common/unique_fd.h"
 #include "registry/cache.h"
 
@@ -30,12 +32,13 @@ struct ArchiveDeleter {
 using ArchivePtr = std::unique_ptr<archive, ArchiveDeleter>;
 
 std::uint64_t env_u64(const char* name, std::uint64_t fallback) {
-  const char* value = std::getenv(name);
-  if (value == nullptr || *value == '\0') return fallback;
+  const std::string text = env_or_empty(name);
+  if (text.empty()) return fallback;
+  const char* value = text.c_str();
   char* end = nullptr;
   errno = 0;
   const unsigned long long parsed = std::strtoull(value, &end, 10);
-  if (errno != 0 || end == value || *end != '\0') {
+  if (errno != 0 || end == value || *end != '\0' || *value < '0' || *value > '9') {
     throw Error(ErrorCode::kUsage, std::string(name) + "=" + value + " is not a number");
   }
   return parsed;
@@ -57,11 +60,8 @@ std::vector<std::string> safe_components(std::string_view path, const std::strin
     const std::string_view part = path.substr(start, slash - start);
     if (part == "..") refuse(what, path, "path contains '..'");
     if (!part.empty() && part != ".") {
-      for (const char c : part) {
-        const auto u = static_cast<unsigned char>(c);
-        if (c == '\\') refuse(what, path, "path contains a backslash");
-        if (u < 0x20 || u == 0x7F) refuse(what, path, "path contains control characters");
-      }
+      if (part.find('\\') != std::string_view::npos) refuse(what, path, "path contains a backslash");
+      if (has_control_chars(part)) refuse(what, path, "path contains control characters");
       if (part.size() > NAME_MAX) refuse(what, path, "path component too long");
       parts.emplace_back(part);
     }

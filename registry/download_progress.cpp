@@ -1,5 +1,7 @@
 #include "registry/download_progress.h"
 
+#include "engine/common/text.h"
+
 #include <unistd.h>
 
 #include <cstdio>
@@ -8,21 +10,6 @@
 
 namespace fti {
 
-namespace {
-
-std::string human(double bytes) {
-  static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  std::size_t unit = 0;
-  while (bytes >= 1024.0 && unit + 1 < std::size(kUnits)) {
-    bytes /= 1024.0;
-    ++unit;
-  }
-  char buf[32];
-  std::snprintf(buf, sizeof buf, unit == 0 ? "%.0f %s" : "%.1f %s", bytes, kUnits[unit]);
-  return buf;
-}
-
-}  // namespace
 
 ProgressLine::ProgressLine(ProgressMode mode, std::string label)
     : enabled_(mode == ProgressMode::kAlways ||
@@ -47,11 +34,11 @@ void ProgressLine::update(std::uint64_t done, std::uint64_t total, std::uint64_t
     char buf[32];
     std::snprintf(buf, sizeof buf, "%5.1f%% ", pct);
     line += buf;
-    line += human(static_cast<double>(done)) + " / " + human(static_cast<double>(total));
+    line += format_bytes(static_cast<double>(done)) + " / " + format_bytes(static_cast<double>(total));
   } else {
-    line += human(static_cast<double>(done));
+    line += format_bytes(static_cast<double>(done));
   }
-  line += "  " + human(rate) + "/s";
+  line += "  " + format_bytes(rate) + "/s";
   std::fputs(line.c_str(), stderr);
   std::fflush(stderr);
   printed_ = true;

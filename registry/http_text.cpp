@@ -21,11 +21,5 @@ std::string_view trim_ows(std::string_view text) {
   return text;
 }
 
-bool has_control_chars(std::string_view text) {
-  return std::any_of(text.begin(), text.end(), [](char c) {
-    const auto byte = static_cast<unsigned char>(c);
-    return byte < 0x20 || byte == 0x7F;
-  });
-}
 
 }  // namespace fti

@@ -2,6 +2,8 @@
 // values and URLs are ASCII protocol text, compared without locale rules.
 #pragma once
 
+#include "engine/common/text.h"  // has_control_chars
+
 #include <string>
 #include <string_view>
 
@@ -13,8 +15,5 @@ std::string lower_ascii(std::string_view text);
 // Optional whitespace (space, tab) removed from both ends; a trailing CR or
 // LF too, since header lines arrive with their line end.
 std::string_view trim_ows(std::string_view text);
-
-// Whether `text` holds a C0 control character or DEL.
-bool has_control_chars(std::string_view text);
 
 }  // namespace fti

@@ -7,6 +7,7 @@
 #include <unordered_set>
 
 #include "engine/common/error.h"
+#include "engine/common/text.h"
 
 namespace fti {
 namespace {
@@ -215,8 +216,7 @@ class HeaderSax {
   void begin_tensor() {
     const std::string& name = pending_key_;
     if (name.empty()) fail("a tensor has an empty name");
-    if (std::any_of(name.begin(), name.end(),
-                    [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7F; })) {
+    if (has_control_chars(name)) {
       fail("tensor name " + quote_untrusted(name) + " contains control characters");
     }
     if (!names_.insert(name).second) fail("duplicate tensor name " + quote_untrusted(name));

@@ -4,16 +4,14 @@
 #include <set>
 
 #include "engine/common/error.h"
+#include "engine/common/text.h"
 #include "engine/common/strict_json.h"
 
 namespace fti {
 
 bool is_plain_file_name(std::string_view name) noexcept {
   if (name.empty() || name == "." || name == ".." || name.size() > 255) return false;
-  return std::none_of(name.begin(), name.end(), [](char c) {
-    const auto u = static_cast<unsigned char>(c);
-    return c == '/' || c == '\\' || u < 0x20 || u == 0x7F;
-  });
+  return name.find_first_of("/\\") == std::string_view::npos && !has_control_chars(name);
 }
 
 std::vector<std::string> ShardIndex::shard_files() const {
