@@ -26,77 +26,12 @@
 #include "engine/tensor/dtype.h"
 #include "registry/checkpoint.h"
 #include "registry/safetensors_writer.h"
+#include "bench/bench_support.h"
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-std::uint64_t peak_rss_kib() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmHWM:", 0) == 0) return std::stoull(line.substr(6));
-  }
-  return 0;
-}
-
-void reset_peak_rss() { std::ofstream("/proc/self/clear_refs") << "5"; }
-
-void drop_page_cache(const std::vector<fs::path>& files) {
-  for (const fs::path& f : files) {
-    const int fd = ::open(f.c_str(), O_RDONLY);
-    if (fd >= 0) {
-      ::fdatasync(fd);
-      ::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
-      ::close(fd);
-    }
-  }
-}
-
-// Writes `gib` GiB of BF16 tensors shaped like a transformer (4096-wide
-// layers), sharded into ~1 GiB files with an index.
-std::vector<fs::path> generate(const fs::path& dir, double gib) {
-  fs::create_directories(dir);
-  const std::uint64_t hidden = 4096;
-  const std::uint64_t layer_bytes = 2 * (4 * hidden * hidden + 3 * hidden * 11008);
-  const auto layers = static_cast<std::uint64_t>(gib * double(1ull << 30) / double(layer_bytes)) + 1;
-  const std::uint64_t layers_per_shard = std::max<std::uint64_t>(1, (1ull << 30) / layer_bytes);
-  std::uint64_t state = 0x9E3779B97F4A7C15ull;
-  std::vector<std::uint8_t> buffer;
-  nlohmann::json index;
-  std::vector<fs::path> files;
-  for (std::uint64_t first = 0; first < layers; first += layers_per_shard) {
-    const std::uint64_t last = std::min(layers, first + layers_per_shard);
-    const std::string name = "model-" + std::to_string(files.size() + 1) + ".safetensors";
-    std::vector<fti::TensorSpec> specs;
-    for (std::uint64_t l = first; l < last; ++l) {
-      const std::string p = "model.layers." + std::to_string(l) + ".";
-      for (const char* proj : {"q_proj", "k_proj", "v_proj", "o_proj"}) {
-        specs.push_back({p + "self_attn." + proj + ".weight", fti::DType::kBF16, {hidden, hidden}});
-      }
-      specs.push_back({p + "mlp.gate_proj.weight", fti::DType::kBF16, {11008, hidden}});
-      specs.push_back({p + "mlp.up_proj.weight", fti::DType::kBF16, {11008, hidden}});
-      specs.push_back({p + "mlp.down_proj.weight", fti::DType::kBF16, {hidden, 11008}});
-    }
-    fti::SafetensorsWriter writer(dir / name, specs);
-    for (const fti::TensorSpec& spec : writer.layout()) {
-      buffer.resize(spec.byte_size());
-      for (std::size_t i = 0; i + 1 < buffer.size(); i += 2) {
-        state ^= state << 13, state ^= state >> 7, state ^= state << 17;
-        // Small normal-ish weights: exponent around 2^-6, random mantissa and sign.
-        const auto bits = static_cast<std::uint16_t>(0x3C00u | (state & 0x807Fu) | ((state >> 8) & 0x0180u));
-        std::memcpy(buffer.data() + i, &bits, 2);
-      }
-      writer.write_next(buffer);
-      index["weight_map"][spec.name] = name;
-    }
-    writer.commit();
-    files.push_back(dir / name);
-  }
-  std::ofstream(dir / "model.safetensors.index.json") << index.dump();
-  return files;
-}
 
 struct Phase {
   double seconds = 0;
@@ -106,7 +41,7 @@ struct Phase {
 };
 
 Phase plain_read(const std::vector<fs::path>& files) {
-  reset_peak_rss();
+  fti::bench::reset_peak_rss();
   Phase phase;
   std::vector<std::uint8_t> buffer(8 << 20);
   std::uint64_t sum = 0;
@@ -123,12 +58,12 @@ Phase plain_read(const std::vector<fs::path>& files) {
   }
   phase.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   phase.checksum = static_cast<double>(sum);
-  phase.peak_rss_kib = peak_rss_kib();
+  phase.peak_rss_kib = fti::bench::peak_rss_kib();
   return phase;
 }
 
 Phase stream(const fs::path& dir, bool convert) {
-  reset_peak_rss();
+  fti::bench::reset_peak_rss();
   Phase phase;
   const auto start = Clock::now();
   const fti::Checkpoint cp = fti::Checkpoint::open_local(dir);
@@ -165,7 +100,7 @@ Phase stream(const fs::path& dir, bool convert) {
   }
   phase.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   phase.checksum = convert ? sum_sq : static_cast<double>(sum);
-  phase.peak_rss_kib = peak_rss_kib();
+  phase.peak_rss_kib = fti::bench::peak_rss_kib();
   return phase;
 }
 
@@ -197,7 +132,7 @@ int main(int argc, char** argv) {
   }
   fs::remove_all(dir);
   const auto gen_start = Clock::now();
-  const std::vector<fs::path> files = generate(dir, gib);
+  const std::vector<fs::path> files = fti::bench::generate_model(dir, gib);
   const double gen_seconds = std::chrono::duration<double>(Clock::now() - gen_start).count();
   const std::uint64_t largest_tensor = 2ull * 11008 * 4096;
 
@@ -208,12 +143,12 @@ int main(int argc, char** argv) {
   out["largest_tensor_MiB"] = static_cast<double>(largest_tensor) / double(1 << 20);
   for (const bool cold : {false, true}) {
     const char* key = cold ? "cold" : "warm";
-    if (cold) drop_page_cache(files);
+    if (cold) fti::bench::drop_page_cache(files);
     else plain_read(files);  // warm the page cache
     const Phase base = plain_read(files);
-    if (cold) drop_page_cache(files);
+    if (cold) fti::bench::drop_page_cache(files);
     const Phase touch = stream(dir, false);
-    if (cold) drop_page_cache(files);
+    if (cold) fti::bench::drop_page_cache(files);
     const Phase convert = stream(dir, true);
     out[key]["plain_read"] = report(base, base);
     out[key]["stream_touch"] = report(touch, base);
