@@ -3,6 +3,7 @@
 #include <tbb/parallel_for.h>
 
 #include <chrono>
+#include <cstring>
 #include <map>
 
 namespace fti::analysis {
@@ -35,18 +36,38 @@ void run_rank(const Checkpoint& base, const Checkpoint& candidate, const Pairing
     return;
   }
   const unsigned heads = request.heads == 0 ? 1 : request.heads;
-  if (rows % heads != 0) {
-    drift.rank_error = std::to_string(rows) + " rows do not split into " + std::to_string(heads) + " heads";
-    return;
-  }
   const auto base_bytes = base.data(*pairing.base);
   const auto cand_bytes = candidate.data(*pairing.candidate);
-  const std::uint64_t head_rows = rows / heads;
-  const std::size_t head_bytes = static_cast<std::size_t>(head_rows * cols) * dtype_size(entry.dtype);
-  for (unsigned h = 0; h < heads; ++h) {
-    drift.rank.push_back(analyze_rank(entry.dtype, base_bytes.subspan(h * head_bytes, head_bytes),
-                                      cand_bytes.subspan(h * head_bytes, head_bytes), {head_rows, cols},
-                                      request.options));
+  const std::size_t size = dtype_size(entry.dtype);
+  if (request.split == RankRequest::Split::kRows || heads == 1) {
+    if (rows % heads != 0) {
+      drift.rank_error = std::to_string(rows) + " rows do not split into " + std::to_string(heads) + " heads";
+      return;
+    }
+    const std::uint64_t head_rows = rows / heads;
+    const std::size_t head_bytes = static_cast<std::size_t>(head_rows * cols) * size;
+    for (unsigned h = 0; h < heads; ++h) {
+      drift.rank.push_back(analyze_rank(entry.dtype, base_bytes.subspan(h * head_bytes, head_bytes),
+                                        cand_bytes.subspan(h * head_bytes, head_bytes), {head_rows, cols},
+                                        request.options));
+    }
+  } else {
+    if (cols % heads != 0) {
+      drift.rank_error = std::to_string(cols) + " columns do not split into " + std::to_string(heads) + " heads";
+      return;
+    }
+    // Column blocks are not contiguous: copy each head's columns out.
+    const std::uint64_t head_cols = cols / heads;
+    const std::size_t row_bytes = static_cast<std::size_t>(head_cols) * size;
+    std::vector<std::uint8_t> b(static_cast<std::size_t>(rows) * row_bytes), c(b.size());
+    for (unsigned h = 0; h < heads; ++h) {
+      for (std::uint64_t r = 0; r < rows; ++r) {
+        const std::size_t from = static_cast<std::size_t>(r * cols + h * head_cols) * size;
+        std::memcpy(b.data() + r * row_bytes, base_bytes.data() + from, row_bytes);
+        std::memcpy(c.data() + r * row_bytes, cand_bytes.data() + from, row_bytes);
+      }
+      drift.rank.push_back(analyze_rank(entry.dtype, b, c, {rows, head_cols}, request.options));
+    }
   }
   base.release(*pairing.base);
   candidate.release(*pairing.candidate);

@@ -28,8 +28,9 @@ std::string_view pair_status_name(PairStatus status) noexcept;
 
 // What the caller wants beyond the statistics, per tensor.
 struct RankRequest {
-  MatrixView view;        // how the tensor is read as a matrix
-  unsigned heads = 0;     // > 0: split the rows into this many equal blocks (per-head view)
+  MatrixView view;        // the tensor as a row-major matrix, as stored (rank >= 3: dim 0 x the rest)
+  unsigned heads = 0;     // > 0: split into this many equal blocks (per-head view)
+  enum class Split { kRows, kCols } split = Split::kRows;  // blocks of stored rows or of stored columns
   RankOptions options;
 };
 

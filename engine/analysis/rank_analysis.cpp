@@ -242,10 +242,20 @@ RankResult analyze_rank(DType dtype, std::span<const std::uint8_t> base, std::sp
       base.size() != candidate.size() || base.size() != elements * dtype_size(dtype)) {
     throw std::invalid_argument("rank analysis: matrix view does not match the tensor size");
   }
-  if (elements <= options.dense_max_elements && std::min(view.rows, view.cols) <= options.dense_max_min_dim) {
-    return dense(dtype, base, candidate, view, options);
+  RankResult result =
+      elements <= options.dense_max_elements && std::min(view.rows, view.cols) <= options.dense_max_min_dim
+          ? dense(dtype, base, candidate, view, options)
+          : randomized(dtype, base, candidate, view, options);
+  // ||B||^2 of this block, for bounds relative to the base (blockwise, so a
+  // per-head bound is relative to that head's weights).
+  std::vector<double> values(std::min<std::uint64_t>(elements, 1 << 16));
+  const std::size_t size = dtype_size(dtype);
+  for (std::uint64_t first = 0; first < elements; first += values.size()) {
+    const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(values.size(), elements - first));
+    convert_to_double(dtype, base.subspan(static_cast<std::size_t>(first) * size, n * size), std::span(values).first(n));
+    for (std::size_t i = 0; i < n; ++i) result.base_energy += values[i] * values[i];
   }
-  return randomized(dtype, base, candidate, view, options);
+  return result;
 }
 
 }  // namespace fti::analysis

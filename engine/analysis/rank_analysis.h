@@ -40,6 +40,7 @@ struct RankResult {
   unsigned max_rank = 0;
   double residual_energy = 0;        // sum sigma_i^2, i > r (dense) / ||Delta - Q_r W||^2 (randomized)
   double residual_energy_error = 0;  // bound on the floating-point error of residual_energy
+  double base_energy = 0;            // ||B||_F^2 of the analysed block, in double (relative bounds)
   std::vector<double> singular_values;  // leading ones, descending (all, for dense)
   unsigned numerical_rank = 0;          // count of sigma_i > tolerance * sigma_1 among those computed
   bool numerical_rank_is_lower_bound = false;  // randomized and every computed sigma was above

@@ -107,5 +107,43 @@ TEST(DriftAnalysis, RunsRequestedRankAnalysesPerHead) {
   EXPECT_FALSE(find(a, "model.layers.0.input_layernorm.weight").rank_error.empty());
 }
 
+TEST(DriftAnalysis, PerHeadViewAlongColumns) {
+  testing::TempDir dir;
+  std::vector<TensorData> base = testing::make_model_tensors(1, 16, 9);
+  std::vector<TensorData> cand = base;
+  for (TensorData& t : cand) {
+    if (t.spec.name != "model.layers.0.self_attn.o_proj.weight") continue;
+    // Change only columns 0..7 (the first head of o_proj's input).
+    for (std::size_t row = 0; row < 16; ++row) {
+      for (std::size_t col = 0; col < 8; ++col) {
+        std::uint16_t bits;
+        std::memcpy(&bits, t.bytes.data() + 2 * (row * 16 + col), 2);
+        bits = double_to_bf16(bf16_to_double(bits) + 0.02 * static_cast<double>(col + 1));
+        std::memcpy(t.bytes.data() + 2 * (row * 16 + col), &bits, 2);
+      }
+    }
+  }
+  write_safetensors(dir / "base.safetensors", base);
+  write_safetensors(dir / "cand.safetensors", cand);
+  const Checkpoint b = Checkpoint::open_local(dir / "base.safetensors");
+  const Checkpoint c = Checkpoint::open_local(dir / "cand.safetensors");
+  DriftOptions options;
+  options.rank_request = [](const TensorDrift& t) -> std::optional<RankRequest> {
+    if (t.name != "model.layers.0.self_attn.o_proj.weight") return std::nullopt;
+    RankRequest r;
+    r.view = {16, 16};
+    r.heads = 2;
+    r.split = RankRequest::Split::kCols;
+    r.options.max_rank = 1;
+    return r;
+  };
+  const DriftAnalysis analysis = analyze_drift(b, c, options);
+  const TensorDrift& o = find(analysis, "model.layers.0.self_attn.o_proj.weight");
+  ASSERT_EQ(o.rank.size(), 2u);
+  EXPECT_GT(o.rank[0].singular_values[0], 0.0);
+  EXPECT_EQ(o.rank[1].singular_values[0], 0.0);
+  EXPECT_GT(o.rank[1].base_energy, 0.0);
+}
+
 }  // namespace
 }  // namespace fti::analysis
