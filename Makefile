@@ -10,7 +10,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEPS := build-essential cmake pkg-config git ca-certificates \
 	libcurl4-openssl-dev libssl-dev nlohmann-json3-dev libyaml-cpp-dev libarchive-dev \
 	libfmt-dev libtbb-dev liblapack-dev libopenblas-dev libgtest-dev googletest \
-	libbenchmark-dev libcli11-dev libcpp-httplib-dev
+	libbenchmark-dev libcli11-dev libcpp-httplib-dev libre2-dev
 
 .PHONY: all deps build test demo bench clean fuzz-deps fuzz-build fuzz-smoke
 
