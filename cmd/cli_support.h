@@ -32,5 +32,7 @@ SafetensorsLimits safetensors_limits(const GlobalOptions& options);
 
 void register_inspect(CLI::App& app, GlobalOptions& global, Action& action);
 void register_demo(CLI::App& app, Action& action);
+void register_diff(CLI::App& app, GlobalOptions& global, Action& action);
+void register_policy(CLI::App& app, Action& action);
 
 }  // namespace fti::cli
