@@ -17,6 +17,8 @@ std::string_view status_name(Status status) noexcept {
     case Status::kSumMismatch: return "sum_mismatch";
     case Status::kFinalClaimMismatch: return "final_claim_mismatch";
     case Status::kEvaluationMismatch: return "evaluation_mismatch";
+    case Status::kFoldMismatch: return "fold_mismatch";
+    case Status::kInvalidProofOfWork: return "invalid_proof_of_work";
   }
   return "unknown";
 }

@@ -22,6 +22,8 @@ enum class Status : std::uint8_t {
   kSumMismatch,             // p(0) + p(1) != running claim
   kFinalClaimMismatch,      // the prover's final evaluations do not match the last round
   kEvaluationMismatch,      // the caller's check of the final evaluations failed
+  kFoldMismatch,            // a queried fold disagrees with the next layer or the final polynomial
+  kInvalidProofOfWork,      // the grinding nonce does not meet the proof-of-work target
 };
 
 // Stable lower-case name ("ok", "root_mismatch", ...).

@@ -1,0 +1,54 @@
+#include "engine/crypto/basefold_layout.h"
+
+#include <algorithm>
+#include <bit>
+#include <stdexcept>
+
+namespace fti::crypto {
+
+BasefoldLayout BasefoldLayout::make(const BasefoldParams& params, unsigned num_vars, std::size_t num_polys) {
+  if (params.check_size(num_vars) != Status::kOk) {
+    throw std::invalid_argument("BasefoldLayout: parameters invalid for this number of variables");
+  }
+  if (num_polys == 0 || num_polys > kMaxBasefoldPolys) {
+    throw std::invalid_argument("BasefoldLayout: number of polynomials out of range");
+  }
+  BasefoldLayout out;
+  out.num_vars = num_vars;
+  out.num_polys = num_polys;
+  // ceil(log2 M) <= 16.
+  const auto log_polys = static_cast<unsigned>(std::bit_width(num_polys - 1));
+  const unsigned commit_arity = params.commit_leaf_log_size > log_polys ? params.commit_leaf_log_size - log_polys : 1;
+  out.log_blowup = params.log_blowup;
+  out.final_log_size = std::min(params.final_log_size, num_vars);
+  out.num_rounds = num_vars - out.final_log_size;
+  unsigned log_domain = num_vars + params.log_blowup;
+  unsigned round = 0;
+  do {
+    const unsigned arity = std::min(out.layers.empty() ? commit_arity : params.fold_log_arity, out.num_rounds - round);
+    BasefoldLayer layer;
+    layer.log_domain = log_domain;
+    layer.log_arity = arity;
+    layer.log_leaves = log_domain - arity;
+    layer.cap_log = std::min(params.cap_log, layer.log_leaves);
+    layer.first_round = round;
+    out.layers.push_back(layer);
+    round += arity;
+    log_domain -= arity;
+  } while (round < out.num_rounds);
+  const std::size_t leaves = std::size_t{1} << out.layers.front().log_leaves;
+  out.num_queries = static_cast<unsigned>(std::min<std::size_t>(params.num_queries, leaves));
+  return out;
+}
+
+MerkleShape BasefoldLayout::commitment_shape() const {
+  const BasefoldLayer& l = layers.front();
+  return MerkleShape{l.log_leaves, num_polys << l.log_arity, l.cap_log};
+}
+
+MerkleShape BasefoldLayout::layer_shape(std::size_t j) const {
+  const BasefoldLayer& l = layers.at(j);
+  return MerkleShape{l.log_leaves, std::size_t{3} << l.log_arity, l.cap_log};
+}
+
+}  // namespace fti::crypto

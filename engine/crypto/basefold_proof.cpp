@@ -1,0 +1,238 @@
+#include "engine/crypto/basefold_proof.h"
+
+#include <algorithm>
+#include <new>
+#include <optional>
+#include <utility>
+
+#include "engine/crypto/basefold_layout.h"
+#include "engine/crypto/bytes.h"
+
+namespace fti::crypto {
+namespace {
+
+void put_fp3s(ByteWriter& w, std::span<const Fp3> v) {
+  std::uint8_t buf[Fp3::kEncodedSize];
+  w.u32(static_cast<std::uint32_t>(v.size()));
+  for (const Fp3& x : v) {
+    x.write(buf);
+    w.raw(buf);
+  }
+}
+
+void put_fps(ByteWriter& w, std::span<const Fp> v) {
+  w.u32(static_cast<std::uint32_t>(v.size()));
+  for (const Fp& x : v) w.u64(x.value());
+}
+
+void put_digests(ByteWriter& w, std::span<const Digest> v) {
+  w.u32(static_cast<std::uint32_t>(v.size()));
+  for (const Digest& d : v) w.raw(d);
+}
+
+// Reads counted vectors from untrusted bytes. Every count is compared with
+// the caller's bound and with the bytes left before anything is allocated;
+// the first failure is kept in status_.
+class Reader {
+ public:
+  explicit Reader(std::span<const std::uint8_t> bytes) : r_(bytes) {}
+
+  Status status() const noexcept { return status_; }
+  bool ok() const noexcept { return status_ == Status::kOk; }
+  bool done() const noexcept { return r_.done(); }
+
+  void fail(Status s) noexcept {
+    if (status_ == Status::kOk) status_ = s;
+  }
+
+  // A count that must equal `expected` (else `mismatch`).
+  bool exact_count(std::uint64_t expected, Status mismatch) {
+    const auto n = count();
+    if (!n) return false;
+    if (*n != expected) {
+      fail(mismatch);
+      return false;
+    }
+    return true;
+  }
+
+  std::optional<std::uint32_t> count() {
+    if (!ok()) return std::nullopt;
+    const auto n = r_.u32();
+    if (!n) fail(Status::kMalformed);
+    return n;
+  }
+
+  // `count` elements of `size` bytes must be present.
+  bool have(std::uint64_t count, std::size_t size) {
+    if (!ok()) return false;
+    if (r_.remaining() / size < count) {
+      fail(Status::kMalformed);
+      return false;
+    }
+    return true;
+  }
+
+  bool fp3s(std::size_t n, std::vector<Fp3>& out) {
+    if (!have(n, Fp3::kEncodedSize)) return false;
+    out.resize(n);
+    for (Fp3& x : out) {
+      const auto v = Fp3::from_bytes(*r_.take(Fp3::kEncodedSize));
+      if (!v) {
+        fail(Status::kNonCanonical);
+        return false;
+      }
+      x = *v;
+    }
+    return true;
+  }
+
+  bool fps(std::size_t n, std::vector<Fp>& out) {
+    if (!have(n, Fp::kEncodedSize)) return false;
+    out.resize(n);
+    for (Fp& x : out) {
+      const auto v = Fp::from_bytes(*r_.take(Fp::kEncodedSize));
+      if (!v) {
+        fail(Status::kNonCanonical);
+        return false;
+      }
+      x = *v;
+    }
+    return true;
+  }
+
+  bool digests(std::size_t n, std::vector<Digest>& out) {
+    if (!have(n, 32)) return false;
+    out.resize(n);
+    for (Digest& d : out) {
+      const auto b = r_.take(32);
+      std::copy(b->begin(), b->end(), d.begin());
+    }
+    return true;
+  }
+
+  std::optional<std::uint64_t> u64() {
+    if (!ok()) return std::nullopt;
+    const auto v = r_.u64();
+    if (!v) fail(Status::kMalformed);
+    return v;
+  }
+
+ private:
+  ByteReader r_;
+  Status status_ = Status::kOk;
+};
+
+// Leaf values: a multiple of `width`, at most `max_leaves` leaves.
+std::optional<std::size_t> leaf_value_count(Reader& r, std::size_t width, std::size_t max_leaves) {
+  const auto n = r.count();
+  if (!n) return std::nullopt;
+  if (*n % width != 0 || *n / width > max_leaves) {
+    r.fail(Status::kWrongLength);
+    return std::nullopt;
+  }
+  return *n;
+}
+
+// Sibling digests: at most one per opened leaf per level below the cap.
+bool read_paths(Reader& r, std::size_t max_siblings, MerkleMultiProof& out) {
+  const auto n = r.count();
+  if (!n) return false;
+  if (*n > max_siblings) {
+    r.fail(Status::kMalformed);
+    return false;
+  }
+  return r.digests(*n, out.siblings);
+}
+
+bool read_group(Reader& r, const BasefoldParams& params, const BasefoldGroupShape& shape, BasefoldGroupProof& g) {
+  const BasefoldLayout layout = BasefoldLayout::make(params, shape.num_vars, shape.num_polys);
+  const std::size_t q = layout.num_queries;
+  if (!r.exact_count(layout.num_rounds, Status::kMalformed)) return false;
+  g.round_polynomials.resize(layout.num_rounds);
+  for (auto& p : g.round_polynomials) {
+    if (!r.exact_count(kBasefoldRoundValues, Status::kWrongDegree) || !r.fp3s(kBasefoldRoundValues, p)) {
+      return false;
+    }
+  }
+  const std::size_t folded_layers = layout.layers.size() - 1;
+  if (!r.exact_count(folded_layers, Status::kMalformed)) return false;
+  g.layer_caps.resize(folded_layers);
+  for (std::size_t j = 0; j < folded_layers; ++j) {
+    const std::size_t cap_size = std::size_t{1} << layout.layers[j + 1].cap_log;
+    if (!r.exact_count(cap_size, Status::kWrongLength) || !r.digests(cap_size, g.layer_caps[j].nodes)) return false;
+  }
+  if (!r.exact_count(layout.final_size(), Status::kWrongLength) || !r.fp3s(layout.final_size(), g.final_polynomial)) {
+    return false;
+  }
+  const BasefoldLayer& l0 = layout.layers.front();
+  const std::size_t width0 = shape.num_polys << l0.log_arity;
+  const auto n0 = leaf_value_count(r, width0, q);
+  if (!n0 || !r.fps(*n0, g.commitment_opening.leaf_values) ||
+      !read_paths(r, q * (l0.log_leaves - l0.cap_log), g.commitment_opening.paths)) {
+    return false;
+  }
+  g.layer_openings.resize(folded_layers);
+  for (std::size_t j = 0; j < folded_layers; ++j) {
+    const BasefoldLayer& l = layout.layers[j + 1];
+    const auto n = leaf_value_count(r, std::size_t{1} << l.log_arity, q);
+    if (!n || !r.fp3s(*n, g.layer_openings[j].leaf_values) ||
+        !read_paths(r, q * (l.log_leaves - l.cap_log), g.layer_openings[j].paths)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+std::vector<std::uint8_t> BasefoldProof::serialize() const {
+  ByteWriter w;
+  w.u32(static_cast<std::uint32_t>(groups.size()));
+  for (const BasefoldGroupProof& g : groups) {
+    w.u32(static_cast<std::uint32_t>(g.round_polynomials.size()));
+    for (const auto& p : g.round_polynomials) put_fp3s(w, p);
+    w.u32(static_cast<std::uint32_t>(g.layer_caps.size()));
+    for (const MerkleCap& c : g.layer_caps) put_digests(w, c.nodes);
+    put_fp3s(w, g.final_polynomial);
+    put_fps(w, g.commitment_opening.leaf_values);
+    put_digests(w, g.commitment_opening.paths.siblings);
+    for (const BasefoldLayerOpening& o : g.layer_openings) {
+      put_fp3s(w, o.leaf_values);
+      put_digests(w, o.paths.siblings);
+    }
+  }
+  w.u64(pow_nonce);
+  return std::move(w).take();
+}
+
+Status BasefoldProof::parse(std::span<const std::uint8_t> bytes, const BasefoldParams& params,
+                            std::span<const BasefoldGroupShape> shapes, BasefoldProof& out) {
+  if (params.check() != Status::kOk || shapes.empty() || shapes.size() > kMaxBasefoldGroups) {
+    return Status::kBadParameters;
+  }
+  for (const BasefoldGroupShape& s : shapes) {
+    if (params.check_size(s.num_vars) != Status::kOk || s.num_polys == 0 || s.num_polys > kMaxBasefoldPolys) {
+      return Status::kBadParameters;
+    }
+  }
+  try {
+    Reader r(bytes);
+    BasefoldProof proof;
+    if (!r.exact_count(shapes.size(), Status::kMalformed)) return r.status();
+    proof.groups.resize(shapes.size());
+    for (std::size_t i = 0; i < shapes.size(); ++i) {
+      if (!read_group(r, params, shapes[i], proof.groups[i])) return r.status();
+    }
+    const auto nonce = r.u64();
+    if (!nonce) return r.status();
+    if (!r.done()) return Status::kMalformed;
+    proof.pow_nonce = *nonce;
+    out = std::move(proof);
+    return Status::kOk;
+  } catch (const std::bad_alloc&) {
+    return Status::kBadParameters;
+  }
+}
+
+}  // namespace fti::crypto

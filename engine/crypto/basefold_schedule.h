@@ -1,0 +1,35 @@
+// The Basefold transcript schedule pieces shared by prover and verifier
+// (docs/PROTOCOL.md, section 7.5): the opening header, the per-group record,
+// the batching powers, the one-variable eq factor and the position of the
+// layer commitments among the rounds. Both sides call exactly these, so the
+// absorption order has one implementation.
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <vector>
+
+#include "engine/crypto/basefold_layout.h"
+#include "engine/crypto/basefold_params.h"
+#include "engine/crypto/fp3.h"
+#include "engine/crypto/merkle.h"
+#include "engine/crypto/transcript.h"
+
+namespace fti::crypto {
+
+// Step 1: "basefold.params", "basefold.num_groups", "basefold.point".
+void basefold_absorb_header(Transcript& t, const BasefoldParams& params, std::size_t num_groups,
+                            std::span<const Fp3> point);
+// Step 2, one group: "basefold.num_vars", "basefold.num_polys",
+// "basefold.commitment", "basefold.claimed_values".
+void basefold_absorb_group(Transcript& t, unsigned num_vars, std::size_t num_polys, const MerkleCap& cap,
+                           std::span<const Fp3> values);
+// 1, beta, .., beta^(m-1).
+std::vector<Fp3> basefold_batch_powers(const Fp3& beta, std::size_t m);
+// eq(x, z) for one variable: (1 - x)(1 - z) + x z.
+Fp3 basefold_eq1(const Fp3& x, const Fp3& z);
+// The index j >= 1 of the layer committed right after round `round` (whose
+// first round is round + 1), or 0 if none.
+std::size_t basefold_layer_completed_by(const BasefoldLayout& layout, unsigned round);
+
+}  // namespace fti::crypto

@@ -1,0 +1,201 @@
+// The Basefold verifier (docs/PROTOCOL.md, section 7.7).
+#include <algorithm>
+#include <new>
+#include <utility>
+
+#include "engine/crypto/basefold.h"
+#include "engine/crypto/basefold_fold.h"
+#include "engine/crypto/basefold_pow.h"
+#include "engine/crypto/basefold_schedule.h"
+#include "engine/crypto/moebius.h"
+#include "engine/crypto/ntt.h"
+#include "engine/crypto/sumcheck.h"
+
+namespace fti::crypto {
+namespace {
+
+std::vector<Fp> flatten(std::span<const Fp3> v) {
+  std::vector<Fp> out;
+  out.reserve(3 * v.size());
+  for (const Fp3& x : v) out.insert(out.end(), x.coeffs().begin(), x.coeffs().end());
+  return out;
+}
+
+class GroupVerifier {
+ public:
+  GroupVerifier(const BasefoldParams& params, const BasefoldGroupClaim& claim, std::span<const Fp3> point,
+                const BasefoldGroupProof& proof)
+      : claim_(claim),
+        layout_(BasefoldLayout::make(params, claim.commitment.num_vars, claim.commitment.num_polys)),
+        z_(basefold_group_point(point, claim.commitment.num_vars)),
+        proof_(proof) {}
+
+  // Section 7.7, checks on the proof's shape (before any transcript operation).
+  Status check_shape() const {
+    const std::size_t folded = layout_.layers.size() - 1;
+    if (proof_.round_polynomials.size() != layout_.num_rounds || proof_.layer_caps.size() != folded ||
+        proof_.layer_openings.size() != folded) {
+      return Status::kMalformed;
+    }
+    for (std::size_t j = 0; j < folded; ++j) {
+      if (proof_.layer_caps[j].nodes.size() != (std::size_t{1} << layout_.layers[j + 1].cap_log)) {
+        return Status::kWrongLength;
+      }
+    }
+    if (proof_.final_polynomial.size() != layout_.final_size()) return Status::kWrongLength;
+    return Status::kOk;
+  }
+
+  Status commit_phase(Transcript& t) {
+    powers_ = basefold_batch_powers(t.challenge_fp3(kBasefoldLabelBatchChallenge), claim_.commitment.num_polys);
+    Fp3 claim = Fp3::zero();
+    for (std::size_t j = 0; j < powers_.size(); ++j) claim += powers_[j] * claim_.values[j];
+    Fp3 eqp = Fp3::one();
+    for (unsigned i = 0; i < layout_.num_rounds; ++i) {
+      const std::vector<Fp3>& h = proof_.round_polynomials[i];
+      // Exactly 3 values: the degree bound is the count, never inferred.
+      if (h.size() != kBasefoldRoundValues) return Status::kWrongDegree;
+      // Both h(0) and h(1) come from the prover.
+      if (h[0] + h[1] != claim) return Status::kSumMismatch;
+      t.absorb_fp3s(kBasefoldLabelRoundPolynomial, h);
+      const Fp3 r = t.challenge_fp3(kBasefoldLabelRoundChallenge);
+      claim = interpolate_at(h, r);
+      eqp *= basefold_eq1(r, z_[i]);
+      r_.push_back(r);
+      if (const std::size_t next = basefold_layer_completed_by(layout_, i); next != 0) {
+        t.absorb_digests(kBasefoldLabelLayerCommitment, proof_.layer_caps[next - 1].nodes);
+      }
+    }
+    t.absorb_fp3s(kBasefoldLabelFinalPolynomial, proof_.final_polynomial);
+    // Last claim = eq(r, z_{<R}) * F(r, z_{R..n-1}), F(r, .) the final polynomial.
+    const Fp3 expected = eqp * monomial_evaluate(proof_.final_polynomial, z_.subspan(layout_.num_rounds));
+    if (expected != claim) return Status::kFinalClaimMismatch;
+    return Status::kOk;
+  }
+
+  Status query_phase(Transcript& t) const {
+    const BasefoldLayer& l0 = layout_.layers.front();
+    std::vector<std::size_t> positions = basefold_query_indices(t, layout_);
+    const std::size_t m = claim_.commitment.num_polys;
+    const std::size_t width = std::size_t{1} << l0.log_arity;
+    const BasefoldCommitmentOpening& o0 = proof_.commitment_opening;
+    if (o0.leaf_values.size() != positions.size() * m * width) return Status::kWrongLength;
+    if (const Status s =
+            merkle_verify(layout_.commitment_shape(), claim_.commitment.cap, positions, o0.leaf_values, o0.paths);
+        s != Status::kOk) {
+      return s;
+    }
+    // Combine each opened leaf with the batching powers and fold it by the
+    // layer's rounds: values[t] is the folded codeword at positions[t].
+    std::vector<Fp3> values(positions.size());
+    std::vector<Fp3> leaf(std::size_t{1} << kMaxBasefoldLogArity);
+    const std::span<const Fp3> r0(r_.data(), l0.log_arity);
+    for (std::size_t q = 0; q < positions.size(); ++q) {
+      const Fp* src = o0.leaf_values.data() + q * m * width;
+      std::fill(leaf.begin(), leaf.end(), Fp3::zero());
+      for (std::size_t j = 0; j < m; ++j) {
+        for (std::size_t k = 0; k < width; ++k) leaf[k] += powers_[j] * src[j * width + k];
+      }
+      values[q] = basefold_fold_leaf(std::span<Fp3>(leaf.data(), width), l0.log_domain, positions[q], r0);
+    }
+    for (std::size_t j = 1; j < layout_.layers.size(); ++j) {
+      const BasefoldLayer& l = layout_.layers[j];
+      const std::size_t w = std::size_t{1} << l.log_arity;
+      std::vector<std::size_t> leaves;  // distinct, increasing (positions are)
+      for (const std::size_t p : positions) {
+        if (leaves.empty() || leaves.back() != (p >> l.log_arity)) leaves.push_back(p >> l.log_arity);
+      }
+      const BasefoldLayerOpening& o = proof_.layer_openings[j - 1];
+      if (o.leaf_values.size() != leaves.size() * w) return Status::kWrongLength;
+      if (const Status s =
+              merkle_verify(layout_.layer_shape(j), proof_.layer_caps[j - 1], leaves, flatten(o.leaf_values), o.paths);
+          s != Status::kOk) {
+        return s;
+      }
+      // Every queried value must be the one the layer committed to.
+      std::size_t k = 0;
+      for (std::size_t q = 0; q < positions.size(); ++q) {
+        while (leaves[k] != (positions[q] >> l.log_arity)) ++k;
+        if (o.leaf_values[k * w + (positions[q] & (w - 1))] != values[q]) return Status::kFoldMismatch;
+      }
+      const std::span<const Fp3> rj(r_.data() + l.first_round, l.log_arity);
+      std::vector<Fp3> next(leaves.size());
+      for (std::size_t i = 0; i < leaves.size(); ++i) {
+        std::copy_n(o.leaf_values.begin() + static_cast<std::ptrdiff_t>(i * w), w, leaf.begin());
+        next[i] = basefold_fold_leaf(std::span<Fp3>(leaf.data(), w), l.log_domain, leaves[i], rj);
+      }
+      positions = std::move(leaves);
+      values = std::move(next);
+    }
+    // The last fold must land on the final polynomial.
+    const unsigned log_final = layout_.final_log_domain();
+    for (std::size_t q = 0; q < positions.size(); ++q) {
+      const Fp y = domain_point(log_final, positions[q]);
+      Fp3 acc = Fp3::zero();
+      for (std::size_t k = proof_.final_polynomial.size(); k-- > 0;) acc = acc * y + proof_.final_polynomial[k];
+      if (acc != values[q]) return Status::kFoldMismatch;
+    }
+    return Status::kOk;
+  }
+
+ private:
+  const BasefoldGroupClaim& claim_;
+  BasefoldLayout layout_;
+  std::span<const Fp3> z_;
+  const BasefoldGroupProof& proof_;
+  std::vector<Fp3> powers_;
+  std::vector<Fp3> r_;
+};
+
+}  // namespace
+
+Status basefold_verify(const BasefoldParams& params, std::span<const BasefoldGroupClaim> groups,
+                       std::span<const Fp3> point, const BasefoldProof& proof, Transcript& transcript) {
+  if (params.check() != Status::kOk || groups.empty() || groups.size() > kMaxBasefoldGroups) {
+    return Status::kBadParameters;
+  }
+  for (const BasefoldGroupClaim& g : groups) {
+    const BasefoldCommitment& c = g.commitment;
+    if (params.check_size(c.num_vars) != Status::kOk || c.num_vars > point.size() || c.num_polys == 0 ||
+        c.num_polys > kMaxBasefoldPolys) {
+      return Status::kBadParameters;
+    }
+    const BasefoldLayout layout = BasefoldLayout::make(params, c.num_vars, c.num_polys);
+    if (c.cap.nodes.size() != (std::size_t{1} << layout.layers.front().cap_log)) return Status::kBadParameters;
+    if (g.values.size() != c.num_polys) return Status::kWrongLength;
+  }
+  if (proof.groups.size() != groups.size()) return Status::kMalformed;
+  try {
+    std::vector<GroupVerifier> verifiers;
+    verifiers.reserve(groups.size());
+    for (std::size_t g = 0; g < groups.size(); ++g) {
+      verifiers.emplace_back(params, groups[g], point, proof.groups[g]);
+      if (const Status s = verifiers.back().check_shape(); s != Status::kOk) return s;
+    }
+    basefold_absorb_header(transcript, params, groups.size(), point);
+    for (const BasefoldGroupClaim& g : groups) {
+      basefold_absorb_group(transcript, g.commitment.num_vars, g.commitment.num_polys, g.commitment.cap, g.values);
+    }
+    for (GroupVerifier& v : verifiers) {
+      if (const Status s = v.commit_phase(transcript); s != Status::kOk) return s;
+    }
+    // Proof of work first, then (and only then) the query indices.
+    if (!basefold_pow_check(transcript.state(), params.grinding_bits, proof.pow_nonce)) {
+      return Status::kInvalidProofOfWork;
+    }
+    transcript.absorb_u64(kBasefoldLabelPowNonce, proof.pow_nonce);
+    for (const GroupVerifier& v : verifiers) {
+      if (const Status s = v.query_phase(transcript); s != Status::kOk) return s;
+    }
+    return Status::kOk;
+  } catch (const std::bad_alloc&) {
+    return Status::kBadParameters;
+  }
+}
+
+Status basefold_verify(const BasefoldParams& params, const BasefoldGroupClaim& group, std::span<const Fp3> point,
+                       const BasefoldProof& proof, Transcript& transcript) {
+  return basefold_verify(params, std::span<const BasefoldGroupClaim>(&group, 1), point, proof, transcript);
+}
+
+}  // namespace fti::crypto

@@ -1,0 +1,179 @@
+// Basefold completeness: honest openings verify for every size 2^0..2^22
+// (default parameters for the large sizes), batches up to 64 polynomials,
+// several groups of different sizes under one transcript, and the opened
+// values equal an independent mle_evaluate at the group's point. Also the
+// byte formats round-trip and the transcript schedule is pinned.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "engine/crypto/basefold.h"
+#include "engine/crypto/multilinear.h"
+#include "engine/crypto/sha256.h"
+#include "tests/crypto/basefold_helpers.h"
+
+namespace fti::crypto {
+namespace {
+
+using testing::TestRng;
+
+struct RoundTrip {
+  BasefoldOpening opening;
+  Status status = Status::kMalformed;
+  std::size_t proof_bytes = 0;
+};
+
+// Commits, opens at `point`, checks the values against mle_evaluate on the
+// original tables, serializes, parses and verifies the parsed proof.
+RoundTrip round_trip(const BasefoldParams& params, const std::vector<std::vector<std::vector<Fp>>>& groups,
+                     const std::vector<Fp3>& point) {
+  std::vector<BasefoldProverData> data;
+  data.reserve(groups.size());
+  for (const auto& g : groups) data.push_back(basefold_commit(params, g));
+  std::vector<const BasefoldProverData*> ptrs;
+  for (const auto& d : data) ptrs.push_back(&d);
+  RoundTrip out;
+  Transcript pt = testing::prefix_transcript();
+  out.opening = basefold_open(ptrs, point, pt);
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    const auto z = basefold_group_point(point, data[g].num_vars());
+    for (std::size_t j = 0; j < groups[g].size(); ++j) {
+      EXPECT_EQ(out.opening.values[g][j], mle_evaluate(groups[g][j], z)) << "group " << g << " poly " << j;
+    }
+  }
+  const std::vector<BasefoldGroupClaim> claims = testing::claims_for(ptrs, out.opening);
+  const std::vector<std::uint8_t> bytes = out.opening.proof.serialize();
+  out.proof_bytes = bytes.size();
+  BasefoldProof parsed;
+  const std::vector<BasefoldGroupShape> shapes = basefold_shapes(claims);
+  EXPECT_EQ(BasefoldProof::parse(bytes, params, shapes, parsed), Status::kOk);
+  EXPECT_EQ(parsed.serialize(), bytes);
+  Transcript vt = testing::prefix_transcript();
+  out.status = basefold_verify(params, claims, point, parsed, vt);
+  // Prover and verifier end in the same transcript state.
+  EXPECT_EQ(pt.state(), vt.state());
+  return out;
+}
+
+TEST(Basefold, CompletenessSmallSizesAndBatches) {
+  TestRng rng(701);
+  for (unsigned n = 0; n <= 12; ++n) {
+    for (const std::size_t m : {std::size_t{1}, std::size_t{2}, std::size_t{5}}) {
+      const auto point = rng.fp3s(n);
+      for (const BasefoldParams& params : {testing::test_params(), basefold_default_params()}) {
+        const RoundTrip rt = round_trip(params, {testing::random_tables(rng, n, m)}, point);
+        EXPECT_EQ(rt.status, Status::kOk) << "n=" << n << " m=" << m;
+      }
+    }
+  }
+}
+
+TEST(Basefold, CompletenessLargeSizesDefaultParameters) {
+  TestRng rng(702);
+  for (unsigned n = 13; n <= 22; ++n) {
+    const std::size_t m = n <= 16 ? 3 : 1;
+    const RoundTrip rt = round_trip(basefold_default_params(), {testing::random_tables(rng, n, m)}, rng.fp3s(n));
+    EXPECT_EQ(rt.status, Status::kOk) << "n=" << n;
+    EXPECT_LT(rt.proof_bytes, std::size_t{300} << 10) << "n=" << n;
+  }
+}
+
+TEST(Basefold, CompletenessBatchesUpTo64) {
+  TestRng rng(703);
+  for (const std::size_t m : {std::size_t{7}, std::size_t{16}, std::size_t{64}}) {
+    for (const unsigned n : {4u, 9u, 12u}) {
+      const RoundTrip rt = round_trip(basefold_default_params(), {testing::random_tables(rng, n, m)}, rng.fp3s(n));
+      EXPECT_EQ(rt.status, Status::kOk) << "n=" << n << " m=" << m;
+    }
+  }
+}
+
+TEST(Basefold, SeveralSizesUnderOneTranscript) {
+  TestRng rng(704);
+  // Groups in any order, repeated sizes allowed, each opened at the prefix
+  // of one shared point (longer than every group).
+  const std::vector<unsigned> sizes = {9, 0, 14, 3, 14, 11};
+  const std::vector<std::size_t> counts = {2, 1, 1, 4, 3, 64};
+  std::vector<std::vector<std::vector<Fp>>> groups;
+  for (std::size_t g = 0; g < sizes.size(); ++g) groups.push_back(testing::random_tables(rng, sizes[g], counts[g]));
+  const auto point = rng.fp3s(16);
+  for (const BasefoldParams& params : {testing::test_params(), basefold_default_params()}) {
+    const RoundTrip rt = round_trip(params, groups, point);
+    EXPECT_EQ(rt.status, Status::kOk);
+  }
+}
+
+TEST(Basefold, ProverValuesAreTheMleAtThePoint) {
+  // Special points: boolean points return table entries; zero and one.
+  TestRng rng(705);
+  const unsigned n = 10;
+  const auto tables = testing::random_tables(rng, n, 2);
+  const BasefoldProverData data = basefold_commit(basefold_default_params(), tables);
+  for (const std::size_t x : {std::size_t{0}, std::size_t{1}, std::size_t{0x2A5}, std::size_t{1023}}) {
+    std::vector<Fp3> point;
+    for (unsigned i = 0; i < n; ++i) point.push_back(Fp3::from_u64((x >> i) & 1));
+    Transcript pt = testing::prefix_transcript();
+    const BasefoldOpening o = basefold_open(data, point, pt);
+    EXPECT_EQ(o.values[0][0], Fp3(tables[0][x]));
+    EXPECT_EQ(o.values[0][1], Fp3(tables[1][x]));
+    Transcript vt = testing::prefix_transcript();
+    EXPECT_EQ(basefold_verify(data.params(), BasefoldGroupClaim{data.commitment(), o.values[0]}, point, o.proof, vt),
+              Status::kOk);
+  }
+}
+
+TEST(Basefold, CommitmentBytesRoundTrip) {
+  TestRng rng(706);
+  BasefoldParams params = basefold_default_params();
+  params.cap_log = 3;
+  const BasefoldProverData data = basefold_commit(params, testing::random_tables(rng, 12, 3));
+  const BasefoldCommitment c = data.commitment();
+  EXPECT_EQ(c.cap.nodes.size(), 8u);
+  const std::vector<std::uint8_t> bytes = c.serialize();
+  EXPECT_EQ(bytes.size(), 12u + 8 * 32);
+  BasefoldCommitment parsed;
+  ASSERT_EQ(BasefoldCommitment::parse(bytes, params, parsed), Status::kOk);
+  EXPECT_EQ(parsed, c);
+  std::vector<std::uint8_t> trailing = bytes;
+  trailing.push_back(0);
+  EXPECT_EQ(BasefoldCommitment::parse(trailing, params, parsed), Status::kMalformed);
+  EXPECT_EQ(BasefoldCommitment::parse(std::span(bytes).first(bytes.size() - 1), params, parsed), Status::kMalformed);
+  std::vector<std::uint8_t> wrong_count = bytes;
+  wrong_count[8] = 4;  // LE32(count) = 4, but cap_log 3 gives 8 nodes
+  EXPECT_EQ(BasefoldCommitment::parse(wrong_count, params, parsed), Status::kWrongLength);
+  std::vector<std::uint8_t> too_big = bytes;
+  too_big[0] = 31;  // n = 31
+  EXPECT_EQ(BasefoldCommitment::parse(too_big, params, parsed), Status::kBadParameters);
+  std::vector<std::uint8_t> no_polys = bytes;
+  no_polys[4] = 0;  // M = 0
+  EXPECT_EQ(BasefoldCommitment::parse(no_polys, params, parsed), Status::kBadParameters);
+}
+
+// Regression pin: a fixed instance must keep producing the same proof bytes
+// and challenges; any change of the transcript schedule, labels, layouts or
+// encodings changes this digest (update it only with docs/PROTOCOL.md).
+TEST(Basefold, PinnedProofDigest) {
+  std::vector<std::vector<Fp>> tables(2, std::vector<Fp>(std::size_t{1} << 11));
+  for (std::size_t i = 0; i < tables[0].size(); ++i) {
+    tables[0][i] = Fp::from_u64(i * i + 7);
+    tables[1][i] = Fp::from_u64(0xFFFF'FFFF'0000'0000ULL - 3 * i);
+  }
+  std::vector<Fp3> point;
+  for (std::uint64_t i = 0; i < 11; ++i)
+    point.push_back(Fp3(Fp::from_u64(i + 1), Fp::from_u64(2 * i), Fp::from_u64(5)));
+  const BasefoldProverData data = basefold_commit(basefold_default_params(), tables);
+  Transcript pt("fti.test.basefold.pinned");
+  const BasefoldOpening o = basefold_open(data, point, pt);
+  const Digest d = sha256(o.proof.serialize());
+  std::string hex;
+  for (const std::uint8_t b : d) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    hex += kHex[b >> 4];
+    hex += kHex[b & 15];
+  }
+  EXPECT_EQ(hex, "b82e66224f1b0f2080a0ff220fedeaa24f3a3c7ff0fc82642cf000bb2da6228d");
+}
+
+}  // namespace
+}  // namespace fti::crypto
