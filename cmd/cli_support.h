@@ -34,5 +34,6 @@ void register_inspect(CLI::App& app, GlobalOptions& global, Action& action);
 void register_demo(CLI::App& app, Action& action);
 void register_diff(CLI::App& app, GlobalOptions& global, Action& action);
 void register_policy(CLI::App& app, Action& action);
+void register_gate(CLI::App& app, GlobalOptions& global, Action& action);
 
 }  // namespace fti::cli

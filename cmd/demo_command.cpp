@@ -13,6 +13,7 @@
 #include <random>
 
 #include "cmd/cli_support.h"
+#include "engine/common/atomic_file.h"
 #include "engine/tensor/dtype.h"
 #include "registry/safetensors_writer.h"
 
@@ -98,6 +99,37 @@ void tamper(std::vector<Matrix>& tensors, const std::string& name, std::mt19937_
   }
 }
 
+// What a team that approved LoRA fine-tunes of the attention projections
+// would write: q/v may take a rank-8 update (up to bf16 rounding), nothing
+// else may change.
+constexpr std::string_view kDemoPolicy = R"(# fti demo policy: LoRA on the attention projections, everything else frozen.
+version: 1
+preset: llama
+default: violation
+rules:
+  - name: lora-attention
+    match: "model.layers.*.self_attn.{q,v}_proj.weight"
+    rank:
+      max: 8
+      residual: {relative: 1%}   # merged in bf16: low-rank up to rounding
+    norm:
+      frobenius: {relative: 5%}
+  - name: frozen
+    match: "**"
+    frozen: true
+budgets:
+  - name: attention-total
+    over: {group: attention}
+    norm:
+      frobenius: {relative: 3%}
+)";
+
+void write_text_file(const fs::path& path, std::string_view text) {
+  AtomicFile file(path);
+  file.write(text);
+  file.commit();
+}
+
 void write_model(const fs::path& dir, const std::vector<Matrix>& tensors) {
   fs::create_directories(dir);
   std::vector<TensorData> data;
@@ -117,9 +149,10 @@ int run_demo(const std::string& out) {
   tamper(tampered, "model.embed_tokens.weight", rng);
   tamper(tampered, "model.layers.2.mlp.down_proj.weight", rng);
   write_model(fs::path(out) / "candidate-tampered", tampered);
+  write_text_file(fs::path(out) / "policy.yaml", kDemoPolicy);
   fmt::print("wrote {}/base, {}/candidate-lora (rank-{} update on q_proj/v_proj, BF16), "
-             "{}/candidate-tampered (plus dense edits to the embeddings and layer 2's MLP)\n",
-             out, out, shape.rank, out);
+             "{}/candidate-tampered (plus dense edits to the embeddings and layer 2's MLP), {}/policy.yaml\n",
+             out, out, shape.rank, out, out);
   return 0;
 }
 

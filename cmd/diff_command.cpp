@@ -3,8 +3,9 @@
 #include <fmt/core.h>
 
 #include "cmd/cli_support.h"
-#include "cmd/report_builder.h"
+#include "cmd/model_loading.h"
 #include "engine/analysis/drift_analysis.h"
+#include "engine/gate/tensor_figures.h"
 #include "reports/json_report.h"
 #include "reports/report_files.h"
 #include "reports/text_report.h"
@@ -16,15 +17,14 @@ struct DiffOptions {
   std::string base, candidate, report_dir;
   bool json = false, all = false;
   unsigned rank = 0;
+  unsigned threads = 0;
 };
 
 int run_diff(const GlobalOptions& global, const DiffOptions& options) {
+  const auto thread_limit = limit_threads(options.threads);
   Cache cache = open_cache(global);
-  const ResolveOptions resolve = resolve_options(global);
-  const ResolvedSource base_source = resolve_source(parse_source(options.base), cache, resolve);
-  const ResolvedSource cand_source = resolve_source(parse_source(options.candidate), cache, resolve);
-  const Checkpoint base = Checkpoint::open(base_source.files, safetensors_limits(global));
-  const Checkpoint candidate = Checkpoint::open(cand_source.files, safetensors_limits(global));
+  const LoadedModel base = load_model(global, cache, options.base);
+  const LoadedModel candidate = load_model(global, cache, options.candidate);
 
   analysis::DriftOptions drift_options;
   if (options.rank > 0) {
@@ -39,15 +39,15 @@ int run_diff(const GlobalOptions& global, const DiffOptions& options) {
       return request;
     };
   }
-  const analysis::DriftAnalysis drift = analysis::analyze_drift(base, candidate, drift_options);
+  const analysis::DriftAnalysis drift = analysis::analyze_drift(base.checkpoint, candidate.checkpoint, drift_options);
 
   reports::Report report;
   report.kind = "diff";
   report.fti_version = FTI_VERSION;
-  report.base = artifact_info(options.base, base_source, base);
-  report.candidate = artifact_info(options.candidate, cand_source, candidate);
+  report.base = artifact_info(base);
+  report.candidate = artifact_info(candidate);
   report.analysis_seconds = drift.seconds;
-  for (const analysis::TensorDrift& t : drift.tensors) report.tensors.push_back(tensor_report(t));
+  for (const analysis::TensorDrift& t : drift.tensors) report.tensors.push_back(gate::tensor_figures(t));
 
   if (!options.report_dir.empty()) {
     reports::write_report_files(options.report_dir, reports::render_report_files(report));
@@ -80,6 +80,7 @@ void register_diff(CLI::App& app, GlobalOptions& global, Action& action) {
   cmd->add_option("--rank", options->rank, "Also measure the residual beyond this rank for every changed matrix");
   cmd->add_flag("--json", options->json, "Print the JSON report instead of the table");
   cmd->add_flag("--all", options->all, "List unchanged tensors too");
+  cmd->add_option("--threads", options->threads, "Worker threads (default: all cores)");
   cmd->callback([&global, &action, options] {
     action = [&global, options] { return run_diff(global, *options); };
   });

@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   fti::cli::Action action;
   fti::cli::register_inspect(app, global, action);
   fti::cli::register_demo(app, action);
+  fti::cli::register_gate(app, global, action);
   fti::cli::register_diff(app, global, action);
   fti::cli::register_policy(app, action);
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# `make demo`: writes the demo base and candidates and shows what fti reads.
-# (The gate itself arrives with the policy issue; this script will run it on
-# the same checkpoints: candidate-lora passes, candidate-tampered is blocked.)
+# `make demo`: writes the demo base, two candidates and a policy, then runs
+# the gate on both: the LoRA fine-tune passes (exit 0), the tampered one is
+# blocked (exit 1) with the tensors and policy lines that broke.
 set -euo pipefail
 build_dir=${1:-build}
 fti="$build_dir/cmd/fti"
@@ -10,14 +10,33 @@ export FTI_CACHE_DIR="$PWD/$out/cache"
 
 "$fti" demo --out "$out"
 echo
-echo "== fti inspect $out/base --files"
-"$fti" inspect "$out/base" --files
+echo "== the policy ($out/policy.yaml)"
+cat "$out/policy.yaml"
 echo
-echo "== fti inspect $out/candidate-lora (first tensors)"
-"$fti" inspect "$out/candidate-lora" | head -n 12
-echo
-echo "== a malformed file is refused with exit code 3"
-head -c 200 "$out/base/model.safetensors" > "$out/truncated.safetensors"
+echo "== fti gate: a rank-8 LoRA update on q/v, merged in bf16"
+echo "\$ fti gate --policy $out/policy.yaml --base $out/base --candidate $out/candidate-lora --report-dir $out/reports-lora"
 set +e
+"$fti" gate --policy "$out/policy.yaml" --base "$out/base" --candidate "$out/candidate-lora" \
+  --report-dir "$out/reports-lora"
+lora=$?
+echo "exit code: $lora"
+echo
+echo "== fti gate: the same plus dense edits to the embeddings and layer 2's MLP"
+echo "\$ fti gate --policy $out/policy.yaml --base $out/base --candidate $out/candidate-tampered --report-dir $out/reports-tampered"
+"$fti" gate --policy "$out/policy.yaml" --base "$out/base" --candidate "$out/candidate-tampered" \
+  --report-dir "$out/reports-tampered"
+tampered=$?
+echo "exit code: $tampered"
+echo
+echo "== a malformed checkpoint is refused with exit code 3"
+head -c 200 "$out/base/model.safetensors" > "$out/truncated.safetensors"
 "$fti" inspect "$out/truncated.safetensors"
-echo "exit code: $?"
+truncated=$?
+echo "exit code: $truncated"
+set -e
+echo
+echo "reports: $out/reports-lora/, $out/reports-tampered/"
+if [ "$lora" -ne 0 ] || [ "$tampered" -ne 1 ] || [ "$truncated" -ne 3 ]; then
+  echo "demo: unexpected exit codes (lora $lora, tampered $tampered, truncated $truncated)" >&2
+  exit 1
+fi

@@ -135,6 +135,7 @@ TensorStats compare_typed(std::span<const std::uint8_t> base, std::span<const st
           if (!b.finite || !c.finite) {
             stats.nonfinite_base += b.finite ? 0 : 1;
             stats.nonfinite_candidate += c.finite ? 0 : 1;
+            stats.nonfinite_changed += same ? 0 : 1;
             continue;
           }
           squares.add(static_cast<typename T::Bucket>(b.m * b.m), 2 * b.e);
@@ -223,12 +224,15 @@ TensorStats compare_generic(DType dtype, std::span<const std::uint8_t> base,
           if (!b_finite || !c_finite) {
             stats.nonfinite_base += b_finite ? 0 : 1;
             stats.nonfinite_candidate += c_finite ? 0 : 1;
+            stats.nonfinite_changed += same ? 0 : 1;
             continue;
           }
           stats.base_squares.add_product(b, b);
           if (same) continue;
           stats.delta_squares.add_product(c, c);
-          stats.delta_squares.add_product(-2.0 * b, c);
+          // -2bc as two products: 2b overflows for |b| > DBL_MAX / 2.
+          stats.delta_squares.add_product(-b, c);
+          stats.delta_squares.add_product(-b, c);
           stats.delta_squares.add_product(b, b);
           update_max_abs(stats, b, c, i);
         }
@@ -247,6 +251,7 @@ void TensorStats::merge(const TensorStats& other) {
   changed += other.changed;
   nonfinite_base += other.nonfinite_base;
   nonfinite_candidate += other.nonfinite_candidate;
+  nonfinite_changed += other.nonfinite_changed;
   elements += other.elements;
   delta_squares.add(other.delta_squares);
   base_squares.add(other.base_squares);

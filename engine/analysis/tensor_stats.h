@@ -20,6 +20,9 @@ struct TensorStats {
   std::uint64_t changed = 0;              // elements whose bytes differ (bitwise)
   std::uint64_t nonfinite_base = 0;       // NaN or infinity in B
   std::uint64_t nonfinite_candidate = 0;  // NaN or infinity in C
+  // Changed elements with NaN or infinity on either side: their difference
+  // has no magnitude, so no norm or max-abs bound can admit them.
+  std::uint64_t nonfinite_changed = 0;
   ExactSum delta_squares;                 // sum (C_i - B_i)^2 over elements finite in both
   ExactSum base_squares;                  // sum B_i^2 over finite B_i
   // max |C_i - B_i| over elements finite in both, rounded to nearest double;

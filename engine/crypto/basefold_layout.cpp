@@ -18,7 +18,10 @@ BasefoldLayout BasefoldLayout::make(const BasefoldParams& params, unsigned num_v
   out.num_polys = num_polys;
   // ceil(log2 M) <= 16.
   const auto log_polys = static_cast<unsigned>(std::bit_width(num_polys - 1));
-  const unsigned commit_arity = params.commit_leaf_log_size > log_polys ? params.commit_leaf_log_size - log_polys : 1;
+  // Capped at the largest folding arity: the verifier folds a leaf in a
+  // buffer of 2^kMaxBasefoldLogArity values (L may be up to 8).
+  const unsigned commit_arity = std::min(
+      kMaxBasefoldLogArity, params.commit_leaf_log_size > log_polys ? params.commit_leaf_log_size - log_polys : 1);
   out.log_blowup = params.log_blowup;
   out.final_log_size = std::min(params.final_log_size, num_vars);
   out.num_rounds = num_vars - out.final_log_size;

@@ -1,5 +1,6 @@
 // The Basefold verifier (docs/PROTOCOL.md, section 7.7).
 #include <algorithm>
+#include <exception>
 #include <new>
 #include <utility>
 
@@ -92,6 +93,7 @@ class GroupVerifier {
     const std::span<const Fp3> r0(r_.data(), l0.log_arity);
     for (std::size_t q = 0; q < positions.size(); ++q) {
       const Fp* src = o0.leaf_values.data() + q * m * width;
+      if (width > leaf.size()) return Status::kBadParameters;  // the layout caps a0; never write past the buffer
       std::fill(leaf.begin(), leaf.end(), Fp3::zero());
       for (std::size_t j = 0; j < m; ++j) {
         for (std::size_t k = 0; k < width; ++k) leaf[k] += powers_[j] * src[j * width + k];
@@ -189,6 +191,9 @@ Status basefold_verify(const BasefoldParams& params, std::span<const BasefoldGro
     }
     return Status::kOk;
   } catch (const std::bad_alloc&) {
+    return Status::kBadParameters;
+  } catch (const std::exception&) {
+    // Only shape checks below the parser throw; a verifier answers, never throws.
     return Status::kBadParameters;
   }
 }

@@ -69,6 +69,22 @@ TEST(Basefold, CompletenessSmallSizesAndBatches) {
   }
 }
 
+// Every commitment leaf size the parameters accept, with batches that make
+// a0 = L - ceil(log2 M) exceed the largest folding arity (regression: the
+// verifier's leaf buffer holds 2^kMaxBasefoldLogArity values).
+TEST(Basefold, CompletenessEveryCommitmentLeafSize) {
+  TestRng rng(703);
+  for (unsigned leaf_log = 1; leaf_log <= kMaxBasefoldLeafLogSize; ++leaf_log) {
+    for (const std::size_t m : {std::size_t{1}, std::size_t{2}, std::size_t{3}}) {
+      BasefoldParams params = testing::test_params();
+      params.commit_leaf_log_size = leaf_log;
+      const unsigned n = 11;
+      const RoundTrip rt = round_trip(params, {testing::random_tables(rng, n, m)}, rng.fp3s(n));
+      EXPECT_EQ(rt.status, Status::kOk) << "L=" << leaf_log << " m=" << m;
+    }
+  }
+}
+
 TEST(Basefold, CompletenessLargeSizesDefaultParameters) {
   TestRng rng(702);
   for (unsigned n = 13; n <= 22; ++n) {

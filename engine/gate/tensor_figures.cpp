@@ -1,22 +1,23 @@
-#include "cmd/report_builder.h"
+#include "engine/gate/tensor_figures.h"
 
 #include <algorithm>
+#include <cmath>
 
-namespace fti::cli {
+namespace fti::gate {
 
-reports::ArtifactInfo artifact_info(const std::string& source, const ResolvedSource& resolved,
-                                    const Checkpoint& checkpoint) {
-  reports::ArtifactInfo info;
-  info.source = source;
-  info.resolved = resolved.pinned;
-  for (std::size_t i = 0; i < checkpoint.file_count(); ++i) {
-    info.files.push_back({checkpoint.file_source(i).name, checkpoint.file_source(i).origin,
-                          to_hex(checkpoint.file_sha256(i)), checkpoint.file(i).file_size()});
+ResidualFigures residual_figures(const std::vector<analysis::RankResult>& blocks) {
+  double energy = 0, error = 0;
+  for (const analysis::RankResult& block : blocks) {
+    energy += block.residual_energy;
+    error += block.residual_energy_error;
   }
-  return info;
+  // The sums above round too: widen the error by a relative 2^-40, far above
+  // the few ulps a sum of at most thousands of non-negative terms can lose.
+  const double energy_upper = (energy + error) * (1 + 0x1p-40);
+  return {std::sqrt(energy), std::sqrt(energy_upper), energy_upper};
 }
 
-reports::TensorReport tensor_report(const analysis::TensorDrift& drift) {
+reports::TensorReport tensor_figures(const analysis::TensorDrift& drift) {
   reports::TensorReport t;
   t.name = drift.name;
   t.status = std::string(analysis::pair_status_name(drift.status));
@@ -29,6 +30,7 @@ reports::TensorReport tensor_report(const analysis::TensorDrift& drift) {
   if (drift.status == analysis::PairStatus::kReshaped || drift.status == analysis::PairStatus::kRetyped) {
     t.candidate_shape = drift.candidate_shape;
   }
+  // Shapes come from validated headers, whose element counts are overflow-checked.
   std::uint64_t elements = 1;
   for (const auto d : t.shape) elements *= d;
   t.elements = elements;
@@ -49,20 +51,16 @@ reports::TensorReport tensor_report(const analysis::TensorDrift& drift) {
     r.method = first.method == analysis::RankResult::Method::kDenseSvd ? "dense-svd" : "randomized";
     r.max_rank = first.max_rank;
     r.heads = static_cast<unsigned>(drift.rank.size());
-    double energy = 0, error = 0;
-    for (const analysis::RankResult& head : drift.rank) {
-      energy += head.residual_energy;
-      error += head.residual_energy_error;
-      r.numerical_rank = std::max(r.numerical_rank, head.numerical_rank);
-    }
-    r.residual_norm = std::sqrt(energy);
-    // sqrt(E +- e) lies within sqrt(E) +- e / (2 sqrt(E)) for e << E; use the safe form.
-    r.residual_error = std::sqrt(energy + error) - r.residual_norm;
+    for (const analysis::RankResult& head : drift.rank) r.numerical_rank = std::max(r.numerical_rank, head.numerical_rank);
+    const ResidualFigures residual = residual_figures(drift.rank);
+    r.residual_norm = residual.norm;
+    r.residual_error = residual.upper - residual.norm;
     const std::size_t shown = std::min<std::size_t>(first.singular_values.size(), 8);
-    r.singular_values.assign(first.singular_values.begin(), first.singular_values.begin() + static_cast<std::ptrdiff_t>(shown));
+    r.singular_values.assign(first.singular_values.begin(),
+                             first.singular_values.begin() + static_cast<std::ptrdiff_t>(shown));
     t.rank = r;
   }
   return t;
 }
 
-}  // namespace fti::cli
+}  // namespace fti::gate
