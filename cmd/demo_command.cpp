@@ -124,12 +124,6 @@ budgets:
       frobenius: {relative: 3%}
 )";
 
-void write_text_file(const fs::path& path, std::string_view text) {
-  AtomicFile file(path);
-  file.write(text);
-  file.commit();
-}
-
 void write_model(const fs::path& dir, const std::vector<Matrix>& tensors) {
   fs::create_directories(dir);
   std::vector<TensorData> data;
@@ -149,7 +143,7 @@ int run_demo(const std::string& out) {
   tamper(tampered, "model.embed_tokens.weight", rng);
   tamper(tampered, "model.layers.2.mlp.down_proj.weight", rng);
   write_model(fs::path(out) / "candidate-tampered", tampered);
-  write_text_file(fs::path(out) / "policy.yaml", kDemoPolicy);
+  write_file_atomically(fs::path(out) / "policy.yaml", kDemoPolicy);
   fmt::print("wrote {}/base, {}/candidate-lora (rank-{} update on q_proj/v_proj, BF16), "
              "{}/candidate-tampered (plus dense edits to the embeddings and layer 2's MLP), {}/policy.yaml\n",
              out, out, shape.rank, out, out);

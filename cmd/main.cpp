@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   fti::cli::register_gate(app, global, action);
   fti::cli::register_diff(app, global, action);
   fti::cli::register_policy(app, action);
+  fti::cli::register_policy_suggest(app, global, action);
 
   try {
     app.parse(argc, argv);

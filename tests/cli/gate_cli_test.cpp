@@ -108,5 +108,27 @@ TEST_F(GateCli, MissingOptionIsAUsageError) {
   EXPECT_NE(r.err.find("--policy"), std::string::npos) << r.err;
 }
 
+TEST_F(GateCli, SuggestedPolicyAdmitsItsCandidateAndBlocksTheTampered) {
+  const std::string policy = (dir_ / "suggested.yaml").string();
+  CommandResult r = fti_cli({"policy", "suggest", "--base", demo("base"), "--candidate", demo("candidate-lora"),
+                             "--preset", "llama", "--margin", "10%", "--out", policy},
+                            dir_);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("confirmed by the gate"), std::string::npos) << r.err;
+  const std::string yaml = testing::slurp(policy);
+  EXPECT_NE(yaml.find("self_attn.q_proj.weight"), std::string::npos) << yaml;
+  EXPECT_NE(yaml.find("max: 8"), std::string::npos) << yaml;
+  EXPECT_EQ(fti_cli({"policy", "check", policy}, dir_).exit_code, 0);
+  r = fti_cli({"gate", "--policy", policy, "--base", demo("base"), "--candidate", demo("candidate-lora")}, dir_);
+  EXPECT_EQ(r.exit_code, 0) << r.out;
+  r = fti_cli({"gate", "--policy", policy, "--base", demo("base"), "--candidate", demo("candidate-tampered")}, dir_);
+  EXPECT_EQ(r.exit_code, 1) << r.out;
+  // An existing file is not overwritten without --force.
+  r = fti_cli({"policy", "suggest", "--base", demo("base"), "--candidate", demo("candidate-lora"), "--out", policy},
+              dir_);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_EQ(testing::slurp(policy), yaml);
+}
+
 }  // namespace
 }  // namespace fti
