@@ -47,8 +47,10 @@ nlohmann::json parse_strict_json(std::string_view text, std::string_view what, E
   try {
     return json::parse(text.begin(), text.end(), callback, /*allow_exceptions=*/true,
                        /*ignore_comments=*/false);
-  } catch (const json::parse_error& e) {
-    // e.what() is "[json.exception.parse_error.101] parse error at line 1, column 5: ..."
+  } catch (const json::exception& e) {
+    // parse_error, and out_of_range for a number too large for any type
+    // ("1e999", found by the shard-index fuzzer). e.what() is
+    // "[json.exception.parse_error.101] parse error at line 1, column 5: ...".
     std::string detail = e.what();
     if (const auto pos = detail.find("] "); pos != std::string::npos) detail.erase(0, pos + 2);
     throw Error(code, std::string(what) + ": invalid JSON: " + escape_untrusted(detail));

@@ -97,6 +97,18 @@ TEST(StrictJson, RejectsNulBytesThatWouldEndParsingEarly) {
   EXPECT_THROW(parse_strict_json(std::string("{\"a\":1}\0{\"b\"", 12), "doc"), Error);
 }
 
+// Regression (shard-index fuzzer): nlohmann throws out_of_range, not
+// parse_error, for a number no type can hold; it must become an Error.
+TEST(StrictJson, NumberOverflowIsAnInputError) {
+  try {
+    parse_strict_json(R"({"total_size": 88888800000000e408040878888880000040000408739217})", "index.json");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("index.json: invalid JSON: number overflow"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(parse_strict_json("[1e999]", "doc"), Error);
+}
+
 TEST(StrictJson, BoundsDepthAndReportsOneLine) {
   const std::string deep = std::string(100, '[') + std::string(100, ']');
   EXPECT_THROW(parse_strict_json(deep, "doc"), Error);
