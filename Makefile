@@ -16,7 +16,7 @@ DEPS := build-essential cmake pkg-config git ca-certificates \
 
 FUZZ_DIR ?= build-fuzz
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := safetensors_header_fuzz shard_index_fuzz archive_list_fuzz
+FUZZ_TARGETS := safetensors_header_fuzz shard_index_fuzz archive_list_fuzz policy_fuzz
 
 all: build
 
@@ -54,15 +54,20 @@ fuzz-build: fuzz-deps
 	  -DFTI_BUILD_TESTS=OFF -DFTI_BUILD_BENCH=OFF -DFTI_SANITIZE=address,undefined
 	cmake --build $(FUZZ_DIR) -j $(JOBS) --target $(FUZZ_TARGETS)
 
+# Fails when any target found something (the pipe through grep hides the
+# fuzzer's own exit status, so the findings directory decides).
 fuzz-smoke: fuzz-build
-	@mkdir -p $(FUZZ_DIR)/findings
+	@rm -rf $(FUZZ_DIR)/findings && mkdir -p $(FUZZ_DIR)/findings
 	@set -e; for t in $(FUZZ_TARGETS); do \
 	  mkdir -p $(FUZZ_DIR)/corpus/$$t; \
 	  echo "== $$t ($(FUZZ_SECONDS)s)"; \
 	  ./$(FUZZ_DIR)/tests/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -timeout=10 \
 	    -artifact_prefix=$(FUZZ_DIR)/findings/$$t- $(FUZZ_DIR)/corpus/$$t tests/fuzz/corpus/$$t 2>&1 | \
 	    grep -E "^#[0-9]+.*(DONE|pulse)|ERROR|SUMMARY|Done" | tail -n 3; \
-	done
+	done; \
+	if [ -n "$$(ls -A $(FUZZ_DIR)/findings)" ]; then \
+	  echo "fuzz-smoke: findings in $(FUZZ_DIR)/findings:"; ls $(FUZZ_DIR)/findings; exit 1; \
+	fi
 
 clean:
 	rm -rf $(BUILD_DIR)

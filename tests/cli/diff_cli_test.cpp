@@ -5,6 +5,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "tests/cli/fti_cli.h"
 #include "tests/support/run_command.h"
 #include "tests/support/temp_dir.h"
 
@@ -12,13 +13,8 @@ namespace fti {
 namespace {
 
 using testing::CommandResult;
+using testing::fti_cli;
 using testing::TempDir;
-
-CommandResult fti_cli(const std::vector<std::string>& args, const TempDir& dir) {
-  std::vector<std::string> argv = {FTI_BINARY};
-  argv.insert(argv.end(), args.begin(), args.end());
-  return testing::run_command(argv, dir.path(), {"FTI_CACHE_DIR=" + (dir.path() / "cache").string()});
-}
 
 class DiffCli : public ::testing::Test {
  protected:

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/support/model_fixtures.h"
+#include "tests/cli/fti_cli.h"
 #include "tests/support/run_command.h"
 #include "tests/support/temp_dir.h"
 
@@ -15,13 +16,8 @@ namespace fti {
 namespace {
 
 using testing::CommandResult;
+using testing::fti_cli;
 using testing::TempDir;
-
-CommandResult fti_cli(const std::vector<std::string>& args, const TempDir& dir) {
-  std::vector<std::string> argv = {FTI_BINARY};
-  argv.insert(argv.end(), args.begin(), args.end());
-  return testing::run_command(argv, dir.path(), {"FTI_CACHE_DIR=" + (dir.path() / "cache").string()});
-}
 
 class GateCli : public ::testing::Test {
  protected:

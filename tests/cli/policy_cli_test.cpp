@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "engine/common/sha256.h"
+#include "tests/cli/fti_cli.h"
 #include "tests/support/run_command.h"
 #include "tests/support/temp_dir.h"
 
@@ -15,13 +16,8 @@ namespace fti {
 namespace {
 
 using testing::CommandResult;
+using testing::fti_cli;
 using testing::TempDir;
-
-CommandResult fti_cli(const std::vector<std::string>& args, const TempDir& dir) {
-  std::vector<std::string> argv = {FTI_BINARY};
-  argv.insert(argv.end(), args.begin(), args.end());
-  return testing::run_command(argv, dir.path(), {"FTI_CACHE_DIR=" + (dir.path() / "cache").string()});
-}
 
 std::string write(const TempDir& dir, const std::string& name, const std::string& text) {
   const std::string path = (dir / name).string();

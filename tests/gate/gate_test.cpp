@@ -11,16 +11,11 @@
 #include "engine/gate/gate.h"
 #include "policy/policy_parser.h"
 #include "registry/safetensors_writer.h"
+#include "tests/gate/gate_helpers.h"
 #include "tests/support/temp_dir.h"
 
 namespace fti::gate {
 namespace {
-
-TensorData f32(const std::string& name, std::vector<std::uint64_t> shape, const std::vector<float>& values) {
-  TensorData t{{name, DType::kF32, std::move(shape)}, std::vector<std::uint8_t>(values.size() * 4)};
-  std::memcpy(t.bytes.data(), values.data(), t.bytes.size());
-  return t;
-}
 
 // Writes both checkpoints and runs the gate with `policy_text`.
 class GateRun {
@@ -242,18 +237,24 @@ TEST(Gate, RankRuleOnAVectorIsAViolationNamingWhy) {
   EXPECT_NE(c->message.find("needs a matrix"), std::string::npos) << c->message;
 }
 
+// A 16x8 matrix (row-major) plus a rank-1 update in each block of 4 rows:
+// rank 1 per block, rank 4 overall.
+std::vector<float> rank_one_per_row_block(std::vector<float> m) {
+  for (std::size_t h = 0; h < 4; ++h) {
+    for (std::size_t i = 0; i < 4; ++i) {
+      for (std::size_t j = 0; j < 8; ++j) {
+        m[(h * 4 + i) * 8 + j] += static_cast<float>((i + 1) * ((j + h) % 3 + 1)) * 0.125f;
+      }
+    }
+  }
+  return m;
+}
+
 TEST(Gate, PerHeadRankFollowsTheStoredOrientation) {
   GateRun gate;
   // 4 heads of 4 rows over 8 columns; each head gets its own rank-1 update:
   // rank 1 per head, rank 4 overall.
-  std::vector<float> b(16 * 8, 0.5f), c = b;
-  for (std::size_t h = 0; h < 4; ++h) {
-    for (std::size_t i = 0; i < 4; ++i) {
-      for (std::size_t j = 0; j < 8; ++j) {
-        c[(h * 4 + i) * 8 + j] += static_cast<float>((i + 1) * ((j + h) % 3 + 1)) * 0.125f;
-      }
-    }
-  }
+  const std::vector<float> b(16 * 8, 0.5f), c = rank_one_per_row_block(b);
   const std::vector<TensorData> base = {f32("model.layers.0.self_attn.k_proj.weight", {16, 8}, b)};
   const std::vector<TensorData> cand = {f32("model.layers.0.self_attn.k_proj.weight", {16, 8}, c)};
   const auto policy = [](const std::string& extra) {
@@ -273,14 +274,7 @@ TEST(Gate, PerHeadRankOnATransposedGpt2Weight) {
   GateRun gate;
   // GPT-2's attn.c_proj is stored (in, out) with the heads along `in`: the
   // stored rows. Each block of 4 stored rows gets a rank-1 update.
-  std::vector<float> b(16 * 8, 0.5f), c = b;
-  for (std::size_t h = 0; h < 4; ++h) {
-    for (std::size_t i = 0; i < 4; ++i) {
-      for (std::size_t j = 0; j < 8; ++j) {
-        c[(h * 4 + i) * 8 + j] += static_cast<float>((i + 1) * ((j + h) % 3 + 1)) * 0.125f;
-      }
-    }
-  }
+  const std::vector<float> b(16 * 8, 0.5f), c = rank_one_per_row_block(b);
   const std::string name = "h.0.attn.c_proj.weight";
   const std::vector<TensorData> base = {f32(name, {16, 8}, b)};
   const std::vector<TensorData> cand = {f32(name, {16, 8}, c)};

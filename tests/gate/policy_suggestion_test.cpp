@@ -10,16 +10,11 @@
 #include "engine/gate/policy_suggestion.h"
 #include "policy/policy_parser.h"
 #include "registry/safetensors_writer.h"
+#include "tests/gate/gate_helpers.h"
 #include "tests/support/temp_dir.h"
 
 namespace fti::gate {
 namespace {
-
-TensorData f32(const std::string& name, std::vector<std::uint64_t> shape, const std::vector<float>& values) {
-  TensorData t{{name, DType::kF32, std::move(shape)}, std::vector<std::uint8_t>(values.size() * 4)};
-  std::memcpy(t.bytes.data(), values.data(), t.bytes.size());
-  return t;
-}
 
 std::vector<float> random_values(std::size_t n, std::mt19937_64& rng) {
   std::uniform_real_distribution<float> uniform(-1, 1);
