@@ -33,7 +33,6 @@ constexpr std::string_view kSparsityKeys[] = {"max_changed", "max_fraction"};
 constexpr std::string_view kMatchKeys[] = {"glob", "regex", "group"};
 constexpr std::string_view kPresetKeys[] = {"name", "revision"};
 constexpr std::string_view kDefaults[] = {"violation", "allow", "frozen"};
-constexpr std::string_view kAxes[] = {"out", "in"};
 
 constexpr std::size_t kMaxRegexBytes = 4096;
 // RE2 instructions of every pattern as used (a group counts wherever it is
