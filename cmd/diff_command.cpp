@@ -76,7 +76,7 @@ void register_diff(CLI::App& app, GlobalOptions& global, Action& action) {
       "  fti diff --base b.safetensors --candidate c.safetensors --rank 16   (residual beyond rank 16)\n");
   cmd->add_option("--base", options->base, "The trusted base checkpoint")->required();
   cmd->add_option("--candidate", options->candidate, "The fine-tuned candidate")->required();
-  cmd->add_option("--report-dir", options->report_dir, "Also write report.json and report.txt here");
+  cmd->add_option("--report-dir", options->report_dir, "Also write the reports here (report.json, .txt, .md, .html), all or nothing");
   cmd->add_option("--rank", options->rank, "Also measure the residual beyond this rank for every changed matrix");
   cmd->add_flag("--json", options->json, "Print the JSON report instead of the table");
   cmd->add_flag("--all", options->all, "List unchanged tensors too");

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "reports/display_text.h"
+
 namespace fti::reports {
 namespace {
 
@@ -35,6 +37,18 @@ json checks(const std::vector<Check>& list) {
                    {"message", c.message}});
   }
   return out;
+}
+
+// Names come from untrusted files and need not be UTF-8, which JSON strings
+// must be (dump() would throw): repair every string in place.
+void repair_strings(json& value) {
+  if (value.is_string()) {
+    const std::string& text = value.get_ref<const std::string&>();
+    std::string repaired = valid_utf8(text);
+    if (repaired != text) value = std::move(repaired);
+  } else if (value.is_structured()) {
+    for (json& child : value) repair_strings(child);
+  }
 }
 
 }  // namespace
@@ -103,6 +117,7 @@ nlohmann::json to_json(const Report& report) {
                     {"changed_tensors", changed_tensors},
                     {"violations", report.violation_count()},
                     {"analysis_seconds", report.analysis_seconds}};
+  repair_strings(out);
   return out;
 }
 

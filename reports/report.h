@@ -90,6 +90,14 @@ struct BudgetReport {
   Verdict verdict = Verdict::kNotChecked;
 };
 
+// A rule of the policy as written. Optional: when the gate lists its rules,
+// reports can also show the rules that matched no tensor, in policy order.
+struct RuleInfo {
+  std::string name;
+  int line = 0;         // in the policy file
+  std::string match;    // the match as written, for people ("model.layers.*.mlp.*")
+};
+
 struct Report {
   std::string kind;  // "gate" or "diff"
   std::string fti_version;
@@ -99,6 +107,7 @@ struct Report {
   std::vector<BudgetReport> budgets;
   Verdict verdict = Verdict::kNotChecked;
   double analysis_seconds = 0;
+  std::vector<RuleInfo> rules;  // every rule of the policy, in order; may be empty
 
   std::uint64_t violation_count() const;
 };

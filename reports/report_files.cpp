@@ -4,7 +4,10 @@
 
 #include "engine/common/atomic_file.h"
 #include "engine/common/error.h"
+#include "reports/html_report.h"
 #include "reports/json_report.h"
+#include "reports/junit_report.h"
+#include "reports/markdown_report.h"
 #include "reports/text_report.h"
 
 namespace fti::reports {
@@ -15,6 +18,10 @@ RenderedFiles render_report_files(const Report& report) {
   TextOptions all;
   all.all_tensors = true;
   files.emplace_back("report.txt", to_text(report, all));
+  files.emplace_back("report.md", to_markdown(report));
+  files.emplace_back("report.html", to_html(report));
+  // Test cases are policy rules: a diff has none.
+  if (report.kind == "gate") files.emplace_back("report.junit.xml", to_junit(report));
   return files;
 }
 

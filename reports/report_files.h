@@ -15,7 +15,7 @@ namespace fti::reports {
 // (file name, content) pairs.
 using RenderedFiles = std::vector<std::pair<std::string, std::string>>;
 
-// report.json, report.txt, and the formats added by later renderers.
+// report.json, report.txt, report.md, report.html, and for a gate report.junit.xml.
 RenderedFiles render_report_files(const Report& report);
 
 // Creates `directory` if needed and writes `files` atomically.

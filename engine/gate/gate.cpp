@@ -38,6 +38,9 @@ reports::Report judge(const policy::Policy& policy, const analysis::DriftAnalysi
   reports::Report report;
   report.kind = "gate";
   report.policy = policy_info(policy);
+  for (const policy::Rule& rule : policy.rules()) {
+    report.rules.push_back({rule.name, static_cast<int>(rule.location.line), rule.match.to_string()});
+  }
   report.analysis_seconds = drift.seconds;
   bool compliant = true;
   for (const analysis::TensorDrift& t : drift.tensors) {

@@ -93,6 +93,17 @@ TEST(JsonReport, DiffHasNoPolicyFields) {
   EXPECT_FALSE(j["tensors"][0].contains("checks"));
 }
 
+TEST(JsonReport, NamesThatAreNotUtf8CanStillBeWritten) {
+  Report r = sample_gate_report();
+  r.tensors[0].name = std::string("bad\xff\xc3name\xe2\x82\xac");
+  r.tensors[0].checks[0].message = std::string("about bad\xff");
+  const std::string text = to_json(r).dump(2);  // would throw on invalid UTF-8
+  const nlohmann::json j = nlohmann::json::parse(text);
+  EXPECT_EQ(j["tensors"][0]["name"], "bad\uFFFD\uFFFDname\u20AC");
+  EXPECT_EQ(j["tensors"][0]["checks"][0]["message"], "about bad\uFFFD");
+  EXPECT_EQ(j["tensors"][2]["name"], "layers.0.q_proj.weight");
+}
+
 TEST(TextReport, ShowsViolationsWithTheirFiguresAndTheVerdict) {
   const std::string text = to_text(sample_gate_report());
   EXPECT_NE(text.find("embed.weight"), std::string::npos);
