@@ -1,6 +1,7 @@
 #include "registry/cache.h"
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <fcntl.h>
 #include <sys/file.h>
@@ -11,6 +12,7 @@
 #include "engine/common/env.h"
 #include "engine/common/error.h"
 #include "engine/common/strict_json.h"
+#include "registry/interrupt.h"
 
 namespace fti {
 namespace fs = std::filesystem;
@@ -40,7 +42,9 @@ fs::path Cache::ensure_dir(const fs::path& relative) const {
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) {
-    throw Error(ErrorCode::kIo, dir.string() + ": cannot create cache directory: " + ec.message());
+    throw Error(ErrorCode::kIo,
+                dir.string() + ": cannot create cache directory: " + ec.message() +
+                    " (point FTI_CACHE_DIR or --cache-dir at a writable directory)");
   }
   return dir;
 }
@@ -133,11 +137,20 @@ FileLock::FileLock(const fs::path& lock_file) {
   if (fd_ < 0) {
     throw Error(ErrorCode::kIo, lock_file.string() + ": cannot open lock: " + std::strerror(errno));
   }
-  while (::flock(fd_, LOCK_EX) != 0) {
-    if (errno == EINTR) continue;
+  // Polled rather than blocking, so that SIGINT/SIGTERM can end the wait
+  // for another process (registry/interrupt.h).
+  while (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
     const int err = errno;
-    ::close(fd_);
-    throw Error(ErrorCode::kIo, lock_file.string() + ": cannot lock: " + std::strerror(err));
+    if (err == EINTR) continue;
+    if (err != EWOULDBLOCK) {
+      ::close(fd_);
+      throw Error(ErrorCode::kIo, lock_file.string() + ": cannot lock: " + std::strerror(err));
+    }
+    if (!interruptible_sleep(std::chrono::milliseconds(20))) {
+      ::close(fd_);
+      fd_ = -1;
+      throw_interrupted(lock_file.string(), " while waiting for another fti process");
+    }
   }
 }
 

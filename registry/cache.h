@@ -73,7 +73,9 @@ class Cache {
 
 // Exclusive advisory lock (flock) held for the object's lifetime, so two fti
 // processes sharing a cache do not download or extract the same thing twice
-// at once. Blocks until acquired.
+// at once. Waits until acquired; a SIGINT/SIGTERM noted while waiting
+// (registry/interrupt.h) ends the wait with Error(kInterrupted). The kernel
+// releases the lock when its process dies, however it dies.
 class FileLock {
  public:
   explicit FileLock(const std::filesystem::path& lock_file);

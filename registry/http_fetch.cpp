@@ -11,7 +11,6 @@
 #include <nlohmann/json.hpp>
 #include <random>
 #include <set>
-#include <thread>
 #include <utility>
 #include <vector>
 
@@ -21,6 +20,7 @@
 #include "engine/common/unique_fd.h"
 #include "registry/curl_handle.h"
 #include "registry/http_text.h"
+#include "registry/interrupt.h"
 
 namespace fti {
 namespace fs = std::filesystem;
@@ -104,6 +104,22 @@ bool is_retryable_curl(CURLcode code) {
     case CURLE_GOT_NOTHING:
     case CURLE_HTTP2:
     case CURLE_HTTP2_STREAM:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool is_tls_error(CURLcode code) {
+  switch (code) {
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_INVALIDCERTSTATUS:
       return true;
     default:
       return false;
@@ -298,6 +314,28 @@ class Fetcher {
     curl_easy_setopt(h, CURLOPT_HEADERDATA, this);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &Fetcher::write_callback);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, this);
+    // Called at least once a second, also while nothing arrives: the place
+    // where a SIGINT/SIGTERM stops the transfer.
+    curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, &Fetcher::progress_callback);
+    curl_easy_setopt(h, CURLOPT_XFERINFODATA, this);
+    curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+    if (!options_.ca_bundle.empty()) {
+      curl_easy_setopt(h, CURLOPT_CAINFO, options_.ca_bundle.c_str());
+    }
+  }
+
+  static int progress_callback(void*, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+    return interrupt_requested() ? 1 : 0;  // non-zero aborts the transfer
+  }
+
+  // What an interrupted or failed download leaves behind, for its message.
+  std::string kept_detail() const {
+    if (mode_ != Mode::kDownload || offset_ == 0) return {};
+    if (!can_resume()) return "; " + std::to_string(offset_) + " bytes had arrived";
+    return "; the " + std::to_string(offset_) +
+           " bytes that arrived are kept in the cache and a rerun resumes from there";
   }
 
   // ---------------------------------------------------------- partial files
@@ -318,6 +356,8 @@ class Fetcher {
     std::vector<char> buf(1 << 20);
     std::uint64_t done = 0;
     while (done < size) {
+      // A partial of many GB takes a while to re-hash; it stays as it is.
+      throw_if_interrupted(display_url_);
       const ssize_t n =
           ::pread(partial_fd_.get(), buf.data(), buf.size(), static_cast<off_t>(done));
       if (n < 0 && errno == EINTR) continue;
@@ -364,7 +404,7 @@ class Fetcher {
       write_file_atomically(sidecar_path_, j.dump() + "\n");
       return true;
     } catch (const Error& e) {
-      stop(Error(ErrorCode::kIo, e.what()));
+      stop(Error(ErrorCode::kIo, display_url_ + ": " + e.what()));
       return false;
     }
   }
@@ -416,6 +456,7 @@ class Fetcher {
     claims_ = ServerClaims{};
     for (int hop = 0;; ++hop) {
       const CURLcode code = perform(current, send_auth);
+      throw_if_interrupted(display_url_, kept_detail());
       // The hub's commit header comes on its own answer (usually the first hop).
       if (claims_.repo_commit.empty()) {
         claims_.repo_commit = sanitized_commit(response_.value("x-repo-commit"));
@@ -431,6 +472,14 @@ class Fetcher {
         if (is_retryable_curl(code)) {
           retry_after_.reset();
           return Outcome::kRetry;
+        }
+        if (is_tls_error(code)) {
+          last_error_ += options_.ca_bundle.empty()
+                             ? "; TLS failed: fti verifies the server's certificate against the "
+                               "system's CA store (set FTI_CA_BUNDLE to a PEM file to trust a "
+                               "private CA)"
+                             : "; TLS failed: fti verifies the server's certificate against " +
+                                   options_.ca_bundle + " ($FTI_CA_BUNDLE)";
         }
         throw FetchError(display_url_ + ": " + last_error_, response_.status);
       }
@@ -752,7 +801,9 @@ class Fetcher {
       return false;
     }
     if (!write_all(partial_fd_.get(), data, n)) {
-      stop(Error(ErrorCode::kIo, partial_path_.string() + ": write failed: " + errno_text()));
+      const std::string why = errno_text();
+      stop(Error(ErrorCode::kIo, display_url_ + ": cannot write the download to " +
+                                     partial_path_.string() + ": " + why + kept_detail()));
       return false;
     }
     hasher_.update(data, n);
@@ -823,7 +874,8 @@ class Fetcher {
     validator_last_modified_ = response_.value("last-modified");
     sidecar_claims_ = claims_.summary();
     if (!open_partial()) {
-      stop(Error(ErrorCode::kIo, partial_path_.string() + ": cannot create: " + errno_text()));
+      stop(Error(ErrorCode::kIo, display_url_ + ": cannot create " + partial_path_.string() +
+                                     ": " + errno_text()));
       return;
     }
     if (::lseek(partial_fd_.get(), static_cast<off_t>(offset_), SEEK_SET) < 0) {
@@ -885,7 +937,14 @@ class Fetcher {
       throw Error(ErrorCode::kIntegrity, display_url_ + ": " + problem);
     }
 
-    const fs::path blob = cache_->adopt_blob(partial_path_, digest);
+    fs::path blob;
+    try {
+      blob = cache_->adopt_blob(partial_path_, digest);
+    } catch (const Error& e) {
+      // The verified file stays a partial: a rerun finds it complete (416) and
+      // downloads it again rather than trusting bytes it cannot re-check.
+      throw Error(e.code(), display_url_ + ": " + e.what());
+    }
     remove_quietly(sidecar_path_);
     offset_ = 0;
     resumed_ = false;
@@ -941,7 +1000,10 @@ class Fetcher {
       delay = std::max(delay, asked);
     }
     progress_.finish();
-    std::this_thread::sleep_for(delay);
+    if (!interruptible_sleep(delay)) {
+      throw_interrupted(display_url_, " while waiting to retry (" + last_error_ + ")" +
+                                          kept_detail());
+    }
   }
 
   std::string asked_url_;
@@ -996,6 +1058,7 @@ class Fetcher {
 
 std::optional<FetchedFile> fetch_impl(const std::string& url, const FetchOptions& options,
                                       Cache& cache, bool allow_not_found) {
+  const InterruptibleScope interruptible;
   RequestUrl request = parse_request_url(url);
   std::optional<Sha256Digest> expected = options.expected_sha256;
   if (request.fragment_sha256) {
@@ -1020,21 +1083,40 @@ std::optional<FetchedFile> fetch_impl(const std::string& url, const FetchOptions
   };
   if (auto hit = from_expected()) return hit;
 
-  // One downloader per URL across processes; a waiter then finds the result.
-  const FileLock lock(cache.lock_path("url-" + to_hex(sha256(request_url))));
-  if (auto hit = from_expected()) return hit;
-
-  std::optional<UrlRecord> record = cache.lookup_url(request_url);
-  if (record && (!cache.find_blob(record->sha256) || (expected && record->sha256 != *expected))) {
-    record.reset();
-  }
-  if (options.offline) {
+  const auto usable_record = [&]() -> std::optional<UrlRecord> {
+    std::optional<UrlRecord> record = cache.lookup_url(request_url);
+    if (record &&
+        (!cache.find_blob(record->sha256) || (expected && record->sha256 != *expected))) {
+      record.reset();
+    }
+    return record;
+  };
+  const auto offline_answer = [&](const std::optional<UrlRecord>& record) {
     if (!record) {
       throw FetchError(redact_url(request_url) + ": not in the cache and fetching is offline", 0);
     }
     return cached_file(*cache.find_blob(record->sha256), record->sha256,
                        digest_source_from_name(record->verified_by), url, "", record->repo_commit);
+  };
+  // Reading needs no lock (records and blobs appear by rename), so a
+  // read-only cache serves offline runs.
+  if (options.offline) {
+    if (auto record = usable_record()) return offline_answer(record);
   }
+
+  // One downloader per URL across processes; a waiter then finds the result.
+  std::optional<FileLock> lock;
+  try {
+    lock.emplace(cache.lock_path("url-" + to_hex(sha256(request_url))));
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::kIo) throw;
+    if (options.offline) return offline_answer(std::nullopt);
+    throw Error(ErrorCode::kIo, redact_url(request_url) + ": cannot use the cache: " + e.what());
+  }
+  if (auto hit = from_expected()) return hit;
+
+  std::optional<UrlRecord> record = usable_record();
+  if (options.offline) return offline_answer(record);
   Fetcher fetcher(url, std::move(request), options, &cache, Mode::kDownload);
   fetcher.set_expected(expected);
   fetcher.set_record(std::move(record));
@@ -1057,6 +1139,43 @@ std::string_view digest_source_name(DigestSource source) noexcept {
   return "none";
 }
 
+namespace {
+
+// A whole number from the environment, or nullopt when the variable is unset
+// or empty. Throws Error(kUsage) naming the variable for anything else.
+std::optional<std::uint64_t> env_number(const char* name, std::uint64_t max) {
+  const std::string text = env_or_empty(name);
+  if (text.empty()) return std::nullopt;
+  const auto value = parse_u64(text);
+  if (!value || trim_ows(text).size() != text.size() || *value > max) {
+    throw Error(ErrorCode::kUsage, std::string(name) + "=" + quote_untrusted(text, 40) +
+                                       ": expected a whole number up to " + std::to_string(max));
+  }
+  return value;
+}
+
+}  // namespace
+
+FetchOptions FetchOptions::from_environment() {
+  FetchOptions o;
+  constexpr std::uint64_t kDay = 24 * 3600;
+  if (auto v = env_number("FTI_HTTP_CONNECT_TIMEOUT", kDay)) {
+    o.connect_timeout = std::chrono::seconds(std::max<std::uint64_t>(*v, 1));
+  }
+  if (auto v = env_number("FTI_HTTP_TIMEOUT", 30 * kDay)) {
+    o.transfer_timeout = std::chrono::seconds(*v);
+  }
+  if (auto v = env_number("FTI_HTTP_STALL_TIMEOUT", kDay)) {
+    o.low_speed_time = std::chrono::seconds(static_cast<std::int64_t>(*v));
+  }
+  if (auto v = env_number("FTI_HTTP_LOW_SPEED_LIMIT", std::uint64_t{1} << 40)) {
+    o.low_speed_bytes = static_cast<long>(*v);
+  }
+  if (auto v = env_number("FTI_HTTP_RETRIES", 100)) o.max_retries = static_cast<int>(*v);
+  o.ca_bundle = env_or_empty("FTI_CA_BUNDLE");
+  return o;
+}
+
 FetchedFile fetch_url(const std::string& url, const FetchOptions& options, Cache& cache) {
   return *fetch_impl(url, options, cache, false);
 }
@@ -1067,6 +1186,7 @@ std::optional<FetchedFile> fetch_url_if_exists(const std::string& url, const Fet
 }
 
 bool probe_exists(const std::string& url, const FetchOptions& options) {
+  const InterruptibleScope interruptible;
   RequestUrl request = parse_request_url(url);
   Fetcher fetcher(url, std::move(request), options, nullptr, Mode::kProbeHead);
   return fetcher.probe();

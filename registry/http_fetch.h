@@ -10,6 +10,9 @@
 // on the CDN's answer). Transient failures (connection errors, stalls, 5xx,
 // 408, 429) are retried with exponential backoff and jitter; a broken transfer
 // resumes with Range from what is already on disk, also across processes.
+// SIGINT/SIGTERM (registry/interrupt.h) stop a transfer, a backoff or a wait
+// for another process's download with Error(kInterrupted); the partial file
+// stays resumable and never becomes a blob.
 #pragma once
 
 #include <chrono>
@@ -69,6 +72,21 @@ struct FetchOptions {
   bool offline = false;
   ProgressMode progress = ProgressMode::kAuto;
   std::string user_agent = "fti/0.1";
+  // A PEM file of CA certificates to trust instead of the system's store
+  // (an internal registry with a private CA). Empty: the system's store.
+  // Certificates and host names are always verified.
+  std::string ca_bundle;
+
+  // The defaults, with what the environment overrides (whole numbers;
+  // anything else is Error(kUsage) naming the variable):
+  //   FTI_HTTP_CONNECT_TIMEOUT  seconds to connect (default 30)
+  //   FTI_HTTP_TIMEOUT          seconds for one whole transfer, 0 = none (default 0)
+  //   FTI_HTTP_STALL_TIMEOUT    seconds below FTI_HTTP_LOW_SPEED_LIMIT before a
+  //                             transfer counts as stalled, 0 = never (default 60)
+  //   FTI_HTTP_LOW_SPEED_LIMIT  bytes per second (default 1024)
+  //   FTI_HTTP_RETRIES          retries after the first attempt (default 5)
+  //   FTI_CA_BUNDLE             ca_bundle (a path)
+  static FetchOptions from_environment();
 };
 
 // How the content of a FetchedFile was checked.

@@ -38,7 +38,7 @@ struct SourceSpec {
 SourceSpec parse_source(std::string_view text);
 
 struct ResolveOptions {
-  FetchOptions fetch;
+  FetchOptions fetch = FetchOptions::from_environment();
   ArchiveLimits archive = ArchiveLimits::from_environment();
 };
 

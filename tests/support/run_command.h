@@ -14,6 +14,7 @@
 #include <iterator>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 extern char** environ;
@@ -47,7 +48,18 @@ inline CommandResult run_command(const std::vector<std::string>& argv,
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   std::vector<std::string> env_storage;
-  for (char** e = environ; *e != nullptr; ++e) env_storage.emplace_back(*e);
+  // extra_env overrides: an inherited variable of the same name is left out
+  // (with duplicates, getenv's pick is unspecified).
+  const auto overridden = [&](std::string_view entry) {
+    const std::string_view name = entry.substr(0, entry.find('='));
+    for (const std::string& e : extra_env) {
+      if (std::string_view(e).substr(0, e.find('=')) == name) return true;
+    }
+    return false;
+  };
+  for (char** e = environ; *e != nullptr; ++e) {
+    if (!overridden(*e)) env_storage.emplace_back(*e);
+  }
   for (const std::string& e : extra_env) env_storage.push_back(e);
   std::vector<char*> env;
   for (std::string& e : env_storage) env.push_back(e.data());

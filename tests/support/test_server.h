@@ -1,6 +1,9 @@
 // A real HTTP server for the fetch tests: cpp-httplib on 127.0.0.1 with an
 // ephemeral port, running on its own thread, recording every request. Shared
 // by the registry tests and the command-line tests (fti_test_support).
+// Also, for faults httplib cannot produce: an HTTPS variant with a freshly
+// generated self-signed certificate, and a raw TCP server whose handler
+// writes whatever bytes it likes (wrong Content-Length, a reset, garbage).
 #pragma once
 
 #include <httplib.h>
@@ -51,6 +54,10 @@ struct ServedFile {
   std::size_t cut_after = 0;
   int cut_times = 0;
   int stall_ms = 0;
+  // drip_ms > 0: instead of stalling and dropping, those answers go on with
+  // drip_bytes bytes every drip_ms until the body is complete (a slow drip).
+  int drip_ms = 0;
+  std::size_t drip_bytes = 1;
   int delay_ms = 0;  // sleep before answering (to make requests overlap)
 };
 
@@ -66,6 +73,7 @@ class ServedResource {
   std::atomic<int> partial{0};       // 206
   std::atomic<int> not_modified{0};  // 304
   std::atomic<int> cut{0};           // connections dropped mid-body
+  std::atomic<std::size_t> body_bytes{0};  // body bytes handed to the socket
 
  private:
   friend class TestServer;
@@ -78,13 +86,22 @@ class ServedResource {
 
 class TestServer {
  public:
+  enum class Transport {
+    kHttp,
+    // HTTPS with a certificate for 127.0.0.1 generated at construction,
+    // signed by itself: no client trusts it unless told to (cert_pem()).
+    kHttpsSelfSigned,
+  };
   explicit TestServer(std::string host = "127.0.0.1");
+  explicit TestServer(Transport transport, std::string host = "127.0.0.1");
   ~TestServer();
   TestServer(const TestServer&) = delete;
   TestServer& operator=(const TestServer&) = delete;
 
   // Register handlers on raw() (or with serve_file) before start().
-  httplib::Server& raw() { return server_; }
+  httplib::Server& raw() { return *server_; }
+  // The self-signed certificate (PEM) of a kHttpsSelfSigned server.
+  const std::string& cert_pem() const { return cert_pem_; }
   void start();
   void stop();
 
@@ -108,12 +125,53 @@ class TestServer {
 
  private:
   std::string host_;
-  httplib::Server server_;
+  Transport transport_ = Transport::kHttp;
+  std::string cert_pem_;
+  std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
   int port_ = -1;
   std::atomic<bool> stopping_{false};
   mutable std::mutex mutex_;
   std::vector<RecordedRequest> requests_;
+};
+
+// A TCP server on 127.0.0.1 (ephemeral port) that speaks no protocol of its
+// own: for each connection it reads the request head (up to the blank line;
+// a client that starts with a TLS handshake gets handed over at once) and
+// calls the handler with the socket, the bytes read and the connection's
+// number (0, 1, ...). The server closes the socket when the handler returns;
+// reset_on_close() makes that close send a TCP reset. One connection at a
+// time; answer with "Connection: close".
+class RawTcpServer {
+ public:
+  using Handler = std::function<void(int fd, const std::string& head, int connection)>;
+  explicit RawTcpServer(Handler handler);
+  ~RawTcpServer();
+  RawTcpServer(const RawTcpServer&) = delete;
+  RawTcpServer& operator=(const RawTcpServer&) = delete;
+
+  int port() const { return port_; }
+  std::string url(std::string_view path, std::string_view scheme = "http") const;
+  int connections() const { return connections_.load(); }
+  std::vector<std::string> heads() const;
+  bool stopping() const { return stopping_.load(); }
+
+  // Helpers for handlers.
+  static bool send_all(int fd, std::string_view bytes);
+  static void reset_on_close(int fd);
+  // The value of header `name` (case-insensitive) in a request head, or "".
+  static std::string header_value(const std::string& head, std::string_view name);
+
+ private:
+  void loop();
+  Handler handler_;
+  int listen_fd_ = -1;
+  int port_ = -1;
+  std::atomic<bool> stopping_{false};
+  std::atomic<int> connections_{0};
+  std::thread thread_;
+  mutable std::mutex mutex_;
+  std::vector<std::string> heads_;
 };
 
 // The project's scratch directory (tests/support/temp_dir.h), under the
