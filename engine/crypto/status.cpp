@@ -19,6 +19,8 @@ std::string_view status_name(Status status) noexcept {
     case Status::kEvaluationMismatch: return "evaluation_mismatch";
     case Status::kFoldMismatch: return "fold_mismatch";
     case Status::kInvalidProofOfWork: return "invalid_proof_of_work";
+    case Status::kZeroDenominator: return "zero_denominator";
+    case Status::kLookupSumMismatch: return "lookup_sum_mismatch";
   }
   return "unknown";
 }

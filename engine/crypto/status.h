@@ -24,6 +24,8 @@ enum class Status : std::uint8_t {
   kEvaluationMismatch,      // the caller's check of the final evaluations failed
   kFoldMismatch,            // a queried fold disagrees with the next layer or the final polynomial
   kInvalidProofOfWork,      // the grinding nonce does not meet the proof-of-work target
+  kZeroDenominator,         // a LogUp root fraction with denominator zero
+  kLookupSumMismatch,       // the LogUp fractional sums of lookups and table do not balance
 };
 
 // Stable lower-case name ("ok", "root_mismatch", ...).

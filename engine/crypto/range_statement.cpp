@@ -1,0 +1,49 @@
+#include "engine/crypto/range_statement.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace fti::crypto {
+
+Status RangeStatement::check() const noexcept {
+  if (limb_bits < kMinRangeLimbBits || limb_bits > kMaxRangeLimbBits) return Status::kBadParameters;
+  if (vectors.empty() || vectors.size() > kMaxRangeVectors) return Status::kBadParameters;
+  // Every term is below 2^(30 + 6) and there are at most 1024 + 1, so the sum cannot overflow 64 bits.
+  std::uint64_t total = std::uint64_t{1} << limb_bits;
+  for (const RangeVectorSpec& v : vectors) {
+    if (v.num_vars > kMaxRangeVectorVars || v.bits < 1 || v.bits > kMaxRangeBits) return Status::kBadParameters;
+    const unsigned k = (v.bits + limb_bits - 1) / limb_bits;
+    const unsigned c = v.bits - limb_bits * (k - 1);
+    total += std::uint64_t{k + (c < limb_bits ? 1u : 0u)} << v.num_vars;
+  }
+  if (total >= (std::uint64_t{1} << kMaxRangeLogLookups)) return Status::kBadParameters;
+  return Status::kOk;
+}
+
+RangeLayout RangeLayout::make(const RangeStatement& statement) {
+  if (statement.check() != Status::kOk) throw std::invalid_argument("range: invalid statement");
+  RangeLayout l;
+  const unsigned bits_l = statement.limb_bits;
+  l.limb_bits = bits_l;
+  l.num_vars = bits_l;
+  for (const RangeVectorSpec& spec : statement.vectors) {
+    RangeVectorLayout v;
+    v.num_limbs = (spec.bits + bits_l - 1) / bits_l;
+    v.top_bits = spec.bits - bits_l * (v.num_limbs - 1);
+    v.top_shifted = v.top_bits < bits_l;
+    v.offset = spec.is_signed ? std::uint64_t{1} << (spec.bits - 1) : 0;
+    v.first_instance = l.instance_vars.size();
+    v.first_limb = l.num_committed_limbs;
+    if (v.num_limbs >= 2) v.limb_group = l.num_limb_groups++;
+    l.num_committed_limbs += v.committed_limbs();
+    for (std::size_t i = 0; i < v.num_instances(); ++i) l.instance_vars.push_back(spec.num_vars);
+    l.num_lookups += std::uint64_t{v.num_instances()} << spec.num_vars;
+    l.num_vars = std::max(l.num_vars, spec.num_vars);
+    l.vectors.push_back(v);
+  }
+  l.table_instance = l.instance_vars.size();
+  l.instance_vars.push_back(bits_l);
+  return l;
+}
+
+}  // namespace fti::crypto
