@@ -35,6 +35,7 @@ void register_demo(CLI::App& app, Action& action);
 void register_diff(CLI::App& app, GlobalOptions& global, Action& action);
 void register_policy(CLI::App& app, Action& action);
 void register_gate(CLI::App& app, GlobalOptions& global, Action& action);
+void register_commit(CLI::App& app, GlobalOptions& global, Action& action);
 // Adds `suggest` under the `policy` verb (call after register_policy).
 void register_policy_suggest(CLI::App& app, GlobalOptions& global, Action& action);
 

@@ -56,6 +56,7 @@ int main(int argc, char** argv) {
   fti::cli::register_diff(app, global, action);
   fti::cli::register_policy(app, action);
   fti::cli::register_policy_suggest(app, global, action);
+  fti::cli::register_commit(app, global, action);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,104 @@
+// The streamed group commitment equals basefold_commit's, for every size
+// class of the layout (no folding rounds, one layer, several layers), several
+// group sizes, every number of slabs (whole codeword, whole blocks, cosets
+// smaller than a block), other rates and Merkle caps.
+#include <gtest/gtest.h>
+
+#include <bit>
+#include <random>
+#include <vector>
+
+#include "engine/commitment/group_commit.h"
+#include "engine/crypto/basefold_commit.h"
+#include "engine/crypto/basefold_layout.h"
+
+namespace fti::commitment {
+namespace {
+
+using crypto::BasefoldParams;
+using crypto::Fp;
+
+std::vector<std::vector<Fp>> random_tables(unsigned n, std::size_t m, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<std::vector<Fp>> tables(m, std::vector<Fp>(std::size_t{1} << n));
+  for (auto& t : tables) {
+    for (Fp& x : t) x = Fp::from_i64(static_cast<std::int64_t>(rng() % (1u << 24)) - (1 << 23));
+  }
+  return tables;
+}
+
+crypto::BasefoldCommitment streamed(const BasefoldParams& params, const std::vector<std::vector<Fp>>& tables,
+                                    std::size_t budget, GroupCommitStats* stats = nullptr) {
+  const auto n = static_cast<unsigned>(std::countr_zero(tables.front().size()));
+  GroupCommitOptions options;
+  options.memory_budget = budget;
+  std::size_t calls = 0;
+  const auto c = commit_group(
+      params, n, tables.size(),
+      [&](std::size_t j, std::span<Fp> table) {
+        ++calls;
+        std::copy(tables[j].begin(), tables[j].end(), table.begin());
+      },
+      options, stats);
+  const std::size_t slabs = stats != nullptr ? (std::size_t{1} << stats->slabs_log) : 0;
+  if (stats != nullptr) {
+    EXPECT_EQ(calls, slabs * tables.size());
+  }
+  return c;
+}
+
+void expect_equal_for_every_slab_count(const BasefoldParams& params, unsigned n, std::size_t m) {
+  const auto tables = random_tables(n, m, 1000 * n + m);
+  const crypto::BasefoldCommitment expected = crypto::basefold_commit(params, tables).commitment();
+  const crypto::BasefoldLayout layout = crypto::BasefoldLayout::make(params, n, m);
+  const unsigned log_leaves = layout.layers.front().log_leaves;
+  // Every slab count (down to slabs of one leaf) for small trees; for larger
+  // ones the whole codeword, whole blocks and the first cosets smaller than
+  // a block (the small trees cover the rest of the arithmetic).
+  for (unsigned slabs_log = 0; slabs_log <= log_leaves; ++slabs_log) {
+    if (log_leaves > 10 && slabs_log > 4) continue;
+    const std::size_t budget = (std::size_t{1} << (log_leaves - slabs_log)) * group_commit_bytes_per_leaf();
+    GroupCommitStats stats;
+    EXPECT_EQ(streamed(params, tables, budget, &stats), expected) << "n=" << n << " M=" << m << " slabs=2^" << slabs_log;
+    EXPECT_EQ(stats.slabs_log, slabs_log);
+  }
+}
+
+TEST(GroupCommit, EqualsBasefoldCommitForEverySizeAndSlabCount) {
+  const BasefoldParams params = crypto::basefold_default_params();
+  const std::pair<unsigned, std::size_t> shapes[] = {{0, 1}, {1, 1}, {3, 2},  {5, 3},  {8, 1},
+                                                    {9, 1}, {10, 4}, {11, 9}, {12, 17}, {13, 2}};
+  for (const auto& [n, m] : shapes) expect_equal_for_every_slab_count(params, n, m);
+}
+
+TEST(GroupCommit, EqualsBasefoldCommitForOtherRatesAndCaps) {
+  BasefoldParams params = crypto::basefold_default_params();
+  params.log_blowup = 1;
+  expect_equal_for_every_slab_count(params, 10, 3);
+  params.log_blowup = 3;
+  params.cap_log = 4;
+  expect_equal_for_every_slab_count(params, 11, 5);
+  params.log_blowup = 2;
+  params.cap_log = 12;  // cap above the tree height: the whole leaf level
+  params.commit_leaf_log_size = 8;
+  expect_equal_for_every_slab_count(params, 6, 1);
+}
+
+TEST(GroupCommit, DefaultBudgetIsOneSlabForSmallGroups) {
+  const auto tables = random_tables(12, 3, 7);
+  GroupCommitStats stats;
+  const auto c = streamed(crypto::basefold_default_params(), tables, GroupCommitOptions{}.memory_budget, &stats);
+  EXPECT_EQ(stats.slabs_log, 0u);
+  EXPECT_EQ(c, crypto::basefold_commit(crypto::basefold_default_params(), tables).commitment());
+}
+
+TEST(GroupCommit, BadSizesAreProgrammingErrors) {
+  const auto noop = [](std::size_t, std::span<Fp>) {};
+  const BasefoldParams params = crypto::basefold_default_params();
+  EXPECT_THROW((void)commit_group(params, 31, 1, noop), std::invalid_argument);
+  EXPECT_THROW((void)commit_group(params, 4, 0, noop), std::invalid_argument);
+  EXPECT_THROW((void)commit_group(params, 4, crypto::kMaxBasefoldPolys + 1, noop), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace fti::commitment
