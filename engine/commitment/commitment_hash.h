@@ -1,6 +1,6 @@
 // The SHA-256 digests of a model commitment (docs/PROTOCOL.md,
 // section 9.5). Every hash starts with its own tag byte, distinct from the
-// Merkle (0x00, 0x01) and transcript (0x00..0x03) tags of docs/PROTOCOL.md and
+// Merkle (0x10, 0x11) and transcript (0x00..0x03) tags of docs/PROTOCOL.md and
 // from the proof-of-work domain ('f'), so no two kinds of message share a
 // prefix:
 //

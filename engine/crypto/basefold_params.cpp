@@ -75,6 +75,20 @@ BasefoldParams basefold_conjectured_params() noexcept {
   return p;
 }
 
+Status basefold_check_security(const BasefoldParams& params, unsigned num_vars, std::size_t num_polys,
+                               unsigned min_bits) noexcept {
+  if (params.check_size(num_vars) != Status::kOk || num_polys == 0 || num_polys > kMaxBasefoldPolys) {
+    return Status::kBadParameters;
+  }
+  if (!params.proven()) return Status::kInsecureParameters;
+  try {
+    const BasefoldSoundness s = basefold_soundness(params, num_vars, num_polys);
+    return s.total_bits >= static_cast<double>(min_bits) ? Status::kOk : Status::kInsecureParameters;
+  } catch (const std::exception&) {
+    return Status::kBadParameters;
+  }
+}
+
 unsigned basefold_min_queries(const BasefoldParams& params, unsigned target_bits) {
   if (params.grinding_bits >= target_bits) return 1;
   const double per_query = -log2_query_alpha(params);

@@ -99,6 +99,16 @@ struct BasefoldSoundness {
 // or num_polys is 0 or above kMaxBasefoldPolys.
 BasefoldSoundness basefold_soundness(const BasefoldParams& params, unsigned num_vars, std::size_t num_polys);
 
+// The security floor a verifier of stored proofs enforces (section 7.8):
+// kOk if params.check_size(num_vars) passes, the regime is proven
+// (kUniqueDecoding) and the group's total soundness is at least min_bits;
+// kInsecureParameters for conjectured or too-weak parameters (a prover must
+// not be able to choose them); kBadParameters for invalid ones. Never throws.
+// basefold_verify itself accepts any valid parameters (tests use small
+// ones); every verifier of a certificate calls this for each group first.
+[[nodiscard]] Status basefold_check_security(const BasefoldParams& params, unsigned num_vars, std::size_t num_polys,
+                                             unsigned min_bits = kBasefoldTargetBits) noexcept;
+
 // The smallest num_queries with query_bits >= target_bits under `params`'
 // regime, rate and grinding (the rule behind the parameter table).
 unsigned basefold_min_queries(const BasefoldParams& params, unsigned target_bits);

@@ -2,8 +2,8 @@
 // multi-openings and an optional cap.
 //
 // Byte layout (docs/PROTOCOL.md, "Merkle trees"):
-//   leaf = SHA-256(0x00 || LE64(w) || e_0 || ... || e_{w-1})   e_i: 8-byte LE, canonical
-//   node = SHA-256(0x01 || left || right)
+//   leaf = SHA-256(0x10 || LE64(w) || e_0 || ... || e_{w-1})   e_i: 8-byte LE, canonical
+//   node = SHA-256(0x11 || left || right)
 // The first byte separates leaves from inner nodes (a node can never be passed
 // off as a leaf or the reverse), and w, the number of field elements, binds
 // the leaf's length into its hash. The number of leaves is a power of two.
@@ -23,8 +23,8 @@
 
 namespace fti::crypto {
 
-inline constexpr std::uint8_t kMerkleLeafTag = 0x00;
-inline constexpr std::uint8_t kMerkleNodeTag = 0x01;
+inline constexpr std::uint8_t kMerkleLeafTag = 0x10;
+inline constexpr std::uint8_t kMerkleNodeTag = 0x11;
 // Trees up to 2^40 leaves (far beyond memory); bounds loops over untrusted shapes.
 inline constexpr unsigned kMaxMerkleLogLeaves = 40;
 

@@ -21,6 +21,7 @@ std::string_view status_name(Status status) noexcept {
     case Status::kInvalidProofOfWork: return "invalid_proof_of_work";
     case Status::kZeroDenominator: return "zero_denominator";
     case Status::kLookupSumMismatch: return "lookup_sum_mismatch";
+    case Status::kInsecureParameters: return "insecure_parameters";
   }
   return "unknown";
 }

@@ -26,6 +26,7 @@ enum class Status : std::uint8_t {
   kInvalidProofOfWork,      // the grinding nonce does not meet the proof-of-work target
   kZeroDenominator,         // a LogUp root fraction with denominator zero
   kLookupSumMismatch,       // the LogUp fractional sums of lookups and table do not balance
+  kInsecureParameters,      // well-formed parameters below the proven security floor
 };
 
 // Stable lower-case name ("ok", "root_mismatch", ...).

@@ -393,7 +393,10 @@ Status SumcheckProof::parse(std::span<const std::uint8_t> bytes, SumcheckProof& 
   Status status = Status::kOk;
   auto get_vec = [&](std::vector<Fp3>& v) -> bool {
     const auto n = r.u32();
-    // Counts are checked against the bytes present before allocating.
+    // Counts are checked against the bytes present before allocating; a round
+    // polynomial has at most kMaxSumcheckDegree + 1 values and the final
+    // evaluations are at most one per polynomial (the verifier checks both
+    // exactly against its statement).
     if (!n || r.remaining() / Fp3::kEncodedSize < *n) {
       status = Status::kMalformed;
       return false;
@@ -411,8 +414,10 @@ Status SumcheckProof::parse(std::span<const std::uint8_t> bytes, SumcheckProof& 
   };
   SumcheckProof proof;
   const auto rounds = r.u32();
-  // Each round takes at least its 4-byte count.
-  if (!rounds || r.remaining() / 4 < *rounds) return Status::kMalformed;
+  // No statement has more than kMaxSumcheckVars rounds, and each round takes at
+  // least its 4-byte count: both are checked before allocating, so a hostile
+  // count cannot make the parser reserve a vector per 4 bytes of input.
+  if (!rounds || *rounds > kMaxSumcheckVars || r.remaining() / 4 < *rounds) return Status::kMalformed;
   proof.round_polynomials.resize(*rounds);
   for (auto& p : proof.round_polynomials) {
     if (!get_vec(p)) return status;

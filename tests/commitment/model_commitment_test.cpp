@@ -451,7 +451,7 @@ TEST(ModelCommitment, PinnedRootOfAFixedModel) {
   EXPECT_EQ(a->scale, 22);  // max 0.7: E = -1
   EXPECT_EQ(c.find("b.bias")->scale, 21);
   EXPECT_EQ(c.find("c.ids")->scale, 0);
-  EXPECT_EQ(to_hex(c.root), "28dfda2afc35dc5a7222a8da53d32e8ab81e5eb1ff72915e59f764b2bb2132ac");
+  EXPECT_EQ(to_hex(c.root), "6d0c593983f1423113086d433e997c98b795be75d8c32c9d9d4f42ed0831dcde");
 }
 
 }  // namespace

@@ -61,6 +61,31 @@ TEST(BasefoldParams, ConjecturedOptionIsLabelledAndNotTheDefault) {
   EXPECT_LT(basefold_soundness(proven, 20, 1).total_bits, 50.0);
 }
 
+// Review finding 2: a verifier of stored proofs must not accept parameters a
+// prover chose below the floor, even well-formed ones.
+TEST(BasefoldParams, SecurityFloorRefusesConjecturedAndWeakParameters) {
+  const BasefoldParams d = basefold_default_params();
+  for (unsigned n : {0u, 1u, 10u, 20u, 30u}) {
+    EXPECT_EQ(basefold_check_security(d, n, 1), Status::kOk) << n;
+    EXPECT_EQ(basefold_check_security(d, n, kMaxBasefoldPolys), Status::kOk) << n;
+  }
+  EXPECT_EQ(basefold_check_security(basefold_conjectured_params(), 20, 1), Status::kInsecureParameters);
+  BasefoldParams weak = d;
+  weak.num_queries = 123;
+  EXPECT_EQ(basefold_check_security(weak, 24, 1), Status::kInsecureParameters);
+  weak = d;
+  weak.grinding_bits = 0;
+  EXPECT_EQ(basefold_check_security(weak, 24, 1), Status::kInsecureParameters);
+  // A small tree where every leaf is queried has no query error at all.
+  weak = d;
+  weak.num_queries = 1024;
+  EXPECT_EQ(basefold_check_security(weak, 4, 1), Status::kOk);
+  EXPECT_EQ(basefold_check_security(d, kMaxBasefoldVars + 1, 1), Status::kBadParameters);
+  EXPECT_EQ(basefold_check_security(d, 10, 0), Status::kBadParameters);
+  EXPECT_EQ(basefold_check_security(d, 10, kMaxBasefoldPolys + 1), Status::kBadParameters);
+  EXPECT_EQ(basefold_check_security(d, 20, 1, 128), Status::kInsecureParameters);
+}
+
 TEST(BasefoldParams, RangeChecks) {
   auto bad = [](auto mutate) {
     BasefoldParams p = basefold_default_params();

@@ -188,7 +188,7 @@ TEST(Basefold, PinnedProofDigest) {
     hex += kHex[b >> 4];
     hex += kHex[b & 15];
   }
-  EXPECT_EQ(hex, "b82e66224f1b0f2080a0ff220fedeaa24f3a3c7ff0fc82642cf000bb2da6228d");
+  EXPECT_EQ(hex, "eb079e7084ab6e6a607ef45cc7a673592f9dc152b14c45eaaf3096fa8c5314c7");
 }
 
 }  // namespace

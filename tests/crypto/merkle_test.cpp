@@ -27,9 +27,9 @@ Digest oneshot(const std::vector<std::uint8_t>& bytes) {
   return d;
 }
 
-// Spec: leaf = SHA-256(0x00 || LE64(w) || LE64(e_0) || ... ).
+// Spec: leaf = SHA-256(0x10 || LE64(w) || LE64(e_0) || ... ).
 Digest ref_leaf(const std::vector<Fp>& leaf) {
-  std::vector<std::uint8_t> b = {0x00};
+  std::vector<std::uint8_t> b = {0x10};
   for (int i = 0; i < 8; ++i) b.push_back(static_cast<std::uint8_t>(leaf.size() >> (8 * i)));
   for (const Fp& e : leaf) {
     for (int i = 0; i < 8; ++i) b.push_back(static_cast<std::uint8_t>(e.value() >> (8 * i)));
@@ -37,9 +37,9 @@ Digest ref_leaf(const std::vector<Fp>& leaf) {
   return oneshot(b);
 }
 
-// Spec: node = SHA-256(0x01 || left || right).
+// Spec: node = SHA-256(0x11 || left || right).
 Digest ref_node(const Digest& l, const Digest& r) {
-  std::vector<std::uint8_t> b = {0x01};
+  std::vector<std::uint8_t> b = {0x11};
   b.insert(b.end(), l.begin(), l.end());
   b.insert(b.end(), r.begin(), r.end());
   return oneshot(b);
@@ -109,9 +109,9 @@ TEST(Merkle, PinnedRoot) {
   for (std::uint64_t i = 0; i < 8; ++i) rows.push_back(Fp::from_u64(i));
   const MerkleTree t = MerkleTree::commit_rows(rows, 2, 0);
   ASSERT_EQ(t.cap().nodes.size(), 1u);
-  EXPECT_EQ(hex(t.cap().nodes[0]), "2a50e8c427b134fdb2a03cefdc7ebe7e2aa66c00905ac6cbecb2606adddab95b");
+  EXPECT_EQ(hex(t.cap().nodes[0]), "bb29effb5b8a9394757e5dd1624ba8cc098d8761321d43e06f384a89c171a1ce");
   EXPECT_EQ(hex(merkle_hash_leaf(std::vector<Fp>{Fp::from_u64(0), Fp::from_u64(1)})),
-            "b74ca672c990311781acac3081edb176d7b6b4621cd4b8e4ccec9ee501715081");
+            "4555ba482327178ab7c17cbf15fd22ed1b23981b3841d52e6185c6980cdb309c");
 }
 
 TEST(Merkle, TreeAndCapsMatchReference) {
