@@ -1,0 +1,108 @@
+#include "engine/drift/norm_proof.h"
+
+#include <new>
+
+#include "engine/crypto/bytes.h"
+#include "engine/crypto/logup_reader.h"
+
+namespace fti::drift {
+namespace {
+
+using crypto::ByteWriter;
+using crypto::LogupReader;
+using crypto::Status;
+
+DriftResult malformed(Status detail) { return {DriftStatus::kMalformed, detail}; }
+
+}  // namespace
+
+std::vector<crypto::BasefoldGroupShape> norm_opening_shapes(const commitment::ModelCommitment& base,
+                                                            const commitment::ModelCommitment& candidate,
+                                                            const NormLayout& layout, std::size_t c) {
+  const NormClassLayout& cl = layout.classes[c];
+  std::vector<crypto::BasefoldGroupShape> shapes;
+  for (const std::uint32_t g : cl.base_groups) shapes.push_back({base.groups[g].num_vars, base.groups[g].num_polys});
+  for (const std::uint32_t g : cl.candidate_groups) {
+    shapes.push_back({candidate.groups[g].num_vars, candidate.groups[g].num_polys});
+  }
+  shapes.push_back({cl.block_vars, cl.num_block_polys()});
+  return shapes;
+}
+
+std::vector<crypto::RangeValueBinding> norm_range_bindings(const NormLayout& layout,
+                                                           std::span<const crypto::BasefoldCommitment> blocks) {
+  std::vector<crypto::RangeValueBinding> out;
+  for (const NormItemLayout& item : layout.items) {
+    out.push_back({blocks[item.size_class], item.block_poly});
+    out.push_back({blocks[item.size_class], item.block_poly + 1});
+  }
+  return out;
+}
+
+std::vector<std::uint8_t> NormProof::serialize() const {
+  ByteWriter w;
+  w.u32(static_cast<std::uint32_t>(block_commitments.size()));
+  for (const crypto::BasefoldCommitment& b : block_commitments) crypto::write_blob(w, b.serialize());
+  for (const NormClassProof& c : classes) {
+    crypto::write_blob(w, c.sumcheck.serialize());
+    w.u32(static_cast<std::uint32_t>(c.opened_values.size()));
+    for (const std::vector<crypto::Fp3>& v : c.opened_values) crypto::write_counted_fp3s(w, v);
+    crypto::write_blob(w, c.opening.serialize());
+  }
+  crypto::write_blob(w, range.serialize());
+  return std::move(w).take();
+}
+
+DriftResult NormProof::parse(std::span<const std::uint8_t> bytes, const commitment::ModelCommitment& base,
+                             const commitment::ModelCommitment& candidate, const NormStatement& statement,
+                             const NormLayout& layout, NormProof& out) {
+  try {
+    out = NormProof{};
+    const crypto::BasefoldParams& params = base.params;
+    LogupReader r(bytes);
+    const std::size_t classes = layout.classes.size();
+    if (!r.exact_count(classes, Status::kMalformed)) return malformed(r.status());
+    for (std::size_t c = 0; c < classes; ++c) {
+      const auto blob = r.blob(r.remaining());
+      if (!blob) return malformed(r.status());
+      crypto::BasefoldCommitment b;
+      if (const Status s = crypto::BasefoldCommitment::parse(*blob, params, b); s != Status::kOk) return malformed(s);
+      const NormClassLayout& cl = layout.classes[c];
+      if (b.num_vars != cl.block_vars || b.num_polys != cl.num_block_polys()) return malformed(Status::kWrongLength);
+      out.block_commitments.push_back(std::move(b));
+    }
+    for (std::size_t c = 0; c < classes; ++c) {
+      NormClassProof cp;
+      const auto sum_blob = r.blob(r.remaining());
+      if (!sum_blob) return malformed(r.status());
+      if (const Status s = crypto::SumcheckProof::parse(*sum_blob, cp.sumcheck); s != Status::kOk) return malformed(s);
+      const std::vector<crypto::BasefoldGroupShape> shapes = norm_opening_shapes(base, candidate, layout, c);
+      if (!r.exact_count(shapes.size(), Status::kWrongLength)) return malformed(r.status());
+      for (const crypto::BasefoldGroupShape& shape : shapes) {
+        std::vector<crypto::Fp3> values;
+        if (!r.counted_fp3s(shape.num_polys, Status::kWrongLength, values)) return malformed(r.status());
+        cp.opened_values.push_back(std::move(values));
+      }
+      const auto open_blob = r.blob(r.remaining());
+      if (!open_blob) return malformed(r.status());
+      if (const Status s = crypto::BasefoldProof::parse(*open_blob, params, shapes, cp.opening); s != Status::kOk) {
+        return malformed(s);
+      }
+      out.classes.push_back(std::move(cp));
+    }
+    const auto range_blob = r.blob(r.remaining());
+    if (!range_blob) return malformed(r.status());
+    const crypto::RangeStatement range_statement = norm_range_statement(layout, statement);
+    const std::vector<crypto::RangeValueBinding> bindings = norm_range_bindings(layout, out.block_commitments);
+    if (const Status s = crypto::RangeProof::parse(*range_blob, params, range_statement, bindings, out.range);
+        s != Status::kOk) {
+      return malformed(s);
+    }
+    if (!r.done()) return malformed(Status::kMalformed);
+    return {};
+  } catch (const std::bad_alloc&) {
+    return {DriftStatus::kMalformed, Status::kBadParameters};
+  }
+}
+
+}  // namespace fti::drift

@@ -1,0 +1,53 @@
+// The sumcheck of one size class (docs/PROTOCOL.md, section 10.3.4).
+//
+// Over the class's n variables, polynomials (index order):
+//   0                 E(x) = eq(r_blk[0..m), x_<m)      (the block point, periodically extended)
+//   1 + 2p, 2 + 2p    B_p, C_p: base and candidate tables of the class's p-th tensor
+//   1 + 2T + q, +1    hi_q(x_<m), lo_q(x_<m): block-sum limbs of the class's items (q = block_poly)
+// and per item, with c = 2^-(n-m), three claims:
+//   (a) sum_x E (C - B)^2 - c 2^32 E hi - c E lo = 0     (S item; E B^2 for a Q item)
+//   (b) sum_x hi = 2^(n-m) H
+//   (c) sum_x lo = 2^(n-m) L
+// (a) is sum_j eq(r_blk, j) (s_j - 2^32 hi_j - lo_j) = 0 with s_j the true
+// block sums: a multilinear polynomial in r_blk that is zero only if every
+// block identity holds (or r_blk hits a root). Degree 3.
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <vector>
+
+#include "engine/crypto/fp3.h"
+#include "engine/crypto/goldilocks.h"
+#include "engine/crypto/sumcheck.h"
+#include "engine/drift/norm_disclosure.h"
+#include "engine/drift/norm_layout.h"
+
+namespace fti::drift {
+
+inline constexpr std::size_t kNormEqPoly = 0;
+inline std::size_t norm_base_poly(std::size_t position) { return 1 + 2 * position; }
+inline std::size_t norm_candidate_poly(std::size_t position) { return 2 + 2 * position; }
+inline std::size_t norm_block_poly(const NormClassLayout& cl, std::size_t block_poly) {
+  return 1 + 2 * cl.tensors.size() + block_poly;
+}
+
+// The statement of class c, claimed sums from the disclosed H and L.
+crypto::SumcheckStatement norm_class_statement(const NormLayout& layout, std::size_t c,
+                                               const NormDisclosure& disclosure);
+
+// The prover's tables of class c, in polynomial order: E and the block
+// limbs periodically extended to 2^n entries (owned), B and C borrowed.
+struct NormClassTables {
+  std::vector<crypto::Fp3> eq;
+  std::vector<std::vector<crypto::Fp>> limbs;  // hi, lo per item of the class
+  std::vector<crypto::MultilinearRef> refs;     // every polynomial, index order
+};
+// Filled in place: refs point into out.eq and out.limbs.
+void norm_class_tables(const NormLayout& layout, std::size_t c, std::span<const crypto::Fp3> block_point,
+                       std::span<const std::span<const crypto::Fp>> base_tables,
+                       std::span<const std::span<const crypto::Fp>> candidate_tables,
+                       std::span<const std::vector<crypto::Fp>> hi, std::span<const std::vector<crypto::Fp>> lo,
+                       NormClassTables& out);
+
+}  // namespace fti::drift
