@@ -3,6 +3,7 @@
 // report says which tensor broke which rule, on which policy line, by how much.
 #include <fmt/core.h>
 
+#include "cmd/adapter_gate.h"
 #include "cmd/model_loading.h"
 #include "engine/common/error.h"
 #include "engine/gate/gate.h"
@@ -16,6 +17,8 @@ namespace {
 
 struct GateCommandOptions {
   std::string policy, base, candidate, report_dir;
+  std::string adapter;  // a PEFT LoRA adapter: base + adapter is the candidate (cmd/adapter_gate.h)
+  std::uint64_t ulp_tolerance = 1;
   bool json = false, all = false;
   unsigned threads = 0;
   double rank_tolerance = analysis::RankOptions{}.rank_tolerance;
@@ -37,19 +40,38 @@ policy::Policy load_policy(const std::string& file, bool quiet) {
 }
 
 int run_gate_command(const GlobalOptions& global, const GateCommandOptions& options) {
+  if (!options.adapter.empty() && options.policy.empty()) {
+    if (options.candidate.empty() || !options.report_dir.empty()) {
+      throw Error(ErrorCode::kUsage, "gate --adapter: give --policy to gate base + adapter, or --candidate "
+                                     "(without --policy or --report-dir) to check a merged checkpoint");
+    }
+    return run_adapter_merge_check(global, {options.base, options.adapter, options.candidate,
+                                            options.ulp_tolerance, options.json, options.all, options.threads});
+  }
+  if (options.policy.empty()) throw Error(ErrorCode::kUsage, "gate: --policy is required");
+  if (options.adapter.empty() == options.candidate.empty()) {
+    throw Error(ErrorCode::kUsage, options.adapter.empty() ? "gate: --candidate (or --adapter) is required"
+                                                           : "gate: --policy with --adapter gates base + adapter; "
+                                                             "check a merged --candidate without --policy");
+  }
   // The policy first: a broken policy should fail before any download.
   const policy::Policy policy = load_policy(options.policy, global.quiet);
   const auto thread_limit = limit_threads(options.threads);
   Cache cache = open_cache(global);
   const LoadedModel base = load_model(global, cache, options.base);
-  const LoadedModel candidate = load_model(global, cache, options.candidate);
 
   gate::GateOptions gate_options;
   gate_options.rank.rank_tolerance = options.rank_tolerance;
-  reports::Report report = gate::run_gate(policy, base.checkpoint, candidate.checkpoint, gate_options);
+  reports::Report report;
+  if (!options.adapter.empty()) {
+    report = gate_with_adapter(global, cache, policy, base, options.adapter, gate_options);
+  } else {
+    const LoadedModel candidate = load_model(global, cache, options.candidate);
+    report = gate::run_gate(policy, base.checkpoint, candidate.checkpoint, gate_options);
+    report.candidate = artifact_info(candidate);
+  }
   report.fti_version = FTI_VERSION;
   report.base = artifact_info(base);
-  report.candidate = artifact_info(candidate);
 
   if (!options.report_dir.empty()) {
     reports::write_report_files(options.report_dir, reports::render_report_files(report));
@@ -78,10 +100,18 @@ void register_gate(CLI::App& app, GlobalOptions& global, Action& action) {
       "  fti gate --policy policy.yaml --base ./base --candidate ./finetuned\n"
       "  fti gate --policy policy.yaml --base hf://org/base@<commit> --candidate out/ --report-dir reports/\n"
       "  fti gate --policy policy.yaml --base b.tar.zst --candidate https://host/c.safetensors --json\n"
+      "  fti gate --policy policy.yaml --base ./base --adapter ./lora-adapter   (base + PEFT LoRA adapter)\n"
+      "  fti gate --base ./base --adapter ./lora-adapter --candidate ./merged   (is merged = base + adapter?)\n"
       "  fti policy init --preset llama --out policy.yaml   (a starting point)\n");
-  cmd->add_option("--policy", options->policy, "The drift policy (YAML, see docs/POLICY.md)")->required();
+  cmd->add_option("--policy", options->policy, "The drift policy (YAML, see docs/POLICY.md)");
   cmd->add_option("--base", options->base, "The trusted base checkpoint")->required();
-  cmd->add_option("--candidate", options->candidate, "The fine-tuned candidate")->required();
+  cmd->add_option("--candidate", options->candidate, "The fine-tuned candidate");
+  cmd->add_option("--adapter", options->adapter,
+                  "A PEFT LoRA adapter (directory, archive or hf://): with --policy, gate base + adapter; "
+                  "with --candidate, check that the candidate is base + adapter (docs/ADAPTERS.md)");
+  cmd->add_option("--ulp-tolerance", options->ulp_tolerance,
+                  "With --adapter --candidate: largest distance, in ulps of the dtype, from the exact merge "
+                  "(default 1)");
   cmd->add_option("--report-dir", options->report_dir,
                   "Also write the reports here (report.json, report.txt, ...), all or nothing");
   cmd->add_flag("--json", options->json, "Print the JSON report instead of the table");
