@@ -15,6 +15,7 @@ std::string_view drift_status_name(DriftStatus status) noexcept {
     case DriftStatus::kOpeningRejected: return "opening_rejected";
     case DriftStatus::kRangeRejected: return "range_rejected";
     case DriftStatus::kBoundExceeded: return "bound_exceeded";
+    case DriftStatus::kInsecureParameters: return "insecure_parameters";
   }
   return "unknown";
 }

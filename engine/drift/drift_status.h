@@ -24,6 +24,7 @@ enum class DriftStatus : std::uint8_t {
   kOpeningRejected,        // the Basefold opening of a size class (detail: basefold_verify's status)
   kRangeRejected,          // the range argument on the block-sum limbs (detail: range_verify's status)
   kBoundExceeded,          // the proof is valid and a proven statistic exceeds the statement's bound
+  kInsecureParameters,     // Basefold parameters below the proven floor (detail: basefold_check_security's status)
 };
 
 struct DriftResult {

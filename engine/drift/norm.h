@@ -17,6 +17,7 @@
 
 #include "engine/commitment/model_commitment.h"
 #include "engine/crypto/basefold_commit.h"
+#include "engine/crypto/basefold_params.h"
 #include "engine/crypto/range_commit.h"
 #include "engine/crypto/transcript.h"
 #include "engine/drift/drift_status.h"
@@ -63,18 +64,38 @@ NormProverOutput prove_norms_with(const commitment::ModelCommitment& base,
                                   std::span<const crypto::BasefoldProverData> block_groups,
                                   const crypto::RangeProverData& range, crypto::Transcript& transcript);
 
-// kOk only if every check of section 10.3.5 passes and every bound holds.
+struct NormVerifyOptions {
+  // The proven soundness floor, in bits, every Basefold group the proof opens
+  // must meet (crypto::basefold_check_security, PROTOCOL.md 7.7): the
+  // parameters come with the commitments, which the prover chose. 0 turns the
+  // floor off: ONLY for tests and benchmarks that use small parameters; no
+  // command-line path sets it.
+  unsigned min_security_bits = crypto::kBasefoldTargetBits;
+};
+
+// kOk only if every check of section 10.3.5 passes and every bound holds;
+// kInsecureParameters (first) if the parameters are below the floor.
 // Never throws on adversarial input.
 [[nodiscard]] DriftResult verify_norms(const commitment::ModelCommitment& base,
                                        const commitment::ModelCommitment& candidate, const NormStatement& statement,
                                        const NormDisclosure& disclosure, const NormProof& proof,
-                                       crypto::Transcript& transcript);
+                                       crypto::Transcript& transcript, const NormVerifyOptions& options = {});
 
 // The same from bytes: NormProof::parse, then verify_norms.
 [[nodiscard]] DriftResult verify_norms_bytes(const commitment::ModelCommitment& base,
                                              const commitment::ModelCommitment& candidate,
                                              const NormStatement& statement, const NormDisclosure& disclosure,
-                                             std::span<const std::uint8_t> proof, crypto::Transcript& transcript);
+                                             std::span<const std::uint8_t> proof, crypto::Transcript& transcript,
+                                             const NormVerifyOptions& options = {});
+
+// The floor of NormVerifyOptions for every group the proof opens: the base's
+// and candidate's groups of every class, the block groups, the range
+// argument's limb groups (at most 2^16 polynomials of m variables, checked
+// at that bound) and its multiplicity group (L variables).
+[[nodiscard]] crypto::Status norm_check_security(const crypto::BasefoldParams& params, const NormLayout& layout,
+                                                 const commitment::ModelCommitment& base,
+                                                 const commitment::ModelCommitment& candidate,
+                                                 const NormStatement& statement, unsigned min_bits);
 
 // Whether a commitment's digests recompute from its records (a verifier
 // holding an in-memory commitment cannot rely on the file parser's check).

@@ -4,6 +4,8 @@
 #include <map>
 #include <set>
 
+#include "engine/commitment/fixed_point.h"
+
 namespace fti::drift {
 namespace {
 
@@ -37,6 +39,14 @@ DriftStatus NormLayout::make(const commitment::ModelCommitment& base, const comm
     const commitment::TensorRecord* c = candidate.find(b.name);
     if (c == nullptr || c->shape != b.shape || c->log_rows != b.log_rows || c->log_cols != b.log_cols ||
         c->scale != b.scale || !group_holds(base, b) || !group_holds(candidate, *c)) {
+      return DriftStatus::kIncompatibleCommitments;
+    }
+    // The no-wrap argument rests on |v| < 2^23 (section 9.2.5). The verifier
+    // cannot see the entries, but the records' max_abs are bound by the roots:
+    // a commitment that admits an entry beyond the encoding's bound is not one
+    // the honest encoder produces (defence in depth; review finding 3).
+    if (b.max_abs >= static_cast<std::uint64_t>(commitment::kValueBound) ||
+        c->max_abs >= static_cast<std::uint64_t>(commitment::kValueBound)) {
       return DriftStatus::kIncompatibleCommitments;
     }
     NormTensorLayout t;

@@ -1,6 +1,6 @@
 #include "engine/drift/norm_proof.h"
 
-#include <new>
+#include <exception>
 
 #include "engine/crypto/bytes.h"
 #include "engine/crypto/logup_reader.h"
@@ -100,7 +100,8 @@ DriftResult NormProof::parse(std::span<const std::uint8_t> bytes, const commitme
     }
     if (!r.done()) return malformed(Status::kMalformed);
     return {};
-  } catch (const std::bad_alloc&) {
+  } catch (const std::exception&) {
+    // Allocation failure or a nested routine refusing a shape: never an acceptance.
     return {DriftStatus::kMalformed, Status::kBadParameters};
   }
 }

@@ -1,5 +1,5 @@
 // The norm verifier (docs/PROTOCOL.md, section 10.3.5). Reads no weights.
-#include <new>
+#include <exception>
 
 #include "engine/commitment/commitment_hash.h"
 #include "engine/crypto/basefold.h"
@@ -97,9 +97,29 @@ bool norm_commitment_consistent(const commitment::ModelCommitment& commitment) {
   }
 }
 
+Status norm_check_security(const crypto::BasefoldParams& params, const NormLayout& layout,
+                           const commitment::ModelCommitment& base, const commitment::ModelCommitment& candidate,
+                           const NormStatement& statement, unsigned min_bits) {
+  if (min_bits == 0) return Status::kOk;
+  auto check = [&](unsigned n, std::size_t m) { return crypto::basefold_check_security(params, n, m, min_bits); };
+  for (const NormClassLayout& cl : layout.classes) {
+    for (const std::uint32_t g : cl.base_groups) {
+      if (const Status s = check(base.groups[g].num_vars, base.groups[g].num_polys); s != Status::kOk) return s;
+    }
+    for (const std::uint32_t g : cl.candidate_groups) {
+      if (const Status s = check(candidate.groups[g].num_vars, candidate.groups[g].num_polys); s != Status::kOk) {
+        return s;
+      }
+    }
+    if (const Status s = check(cl.block_vars, cl.num_block_polys()); s != Status::kOk) return s;
+    if (const Status s = check(cl.block_vars, crypto::kMaxBasefoldPolys); s != Status::kOk) return s;
+  }
+  return check(statement.range_limb_bits, 1);
+}
+
 DriftResult verify_norms(const commitment::ModelCommitment& base, const commitment::ModelCommitment& candidate,
                          const NormStatement& statement, const NormDisclosure& disclosure, const NormProof& proof,
-                         crypto::Transcript& transcript) {
+                         crypto::Transcript& transcript, const NormVerifyOptions& options) {
   try {
     if (!norm_commitment_consistent(base) || !norm_commitment_consistent(candidate)) {
       return {DriftStatus::kIncompatibleCommitments, Status::kOk};
@@ -107,6 +127,12 @@ DriftResult verify_norms(const commitment::ModelCommitment& base, const commitme
     NormLayout layout;
     if (const DriftStatus s = NormLayout::make(base, candidate, statement, layout); s != DriftStatus::kOk) {
       return {s, Status::kOk};
+    }
+    // The parameters travel with the commitments, which the prover chose:
+    // below the proven floor nothing else means anything (review finding 1).
+    if (const Status s = norm_check_security(base.params, layout, base, candidate, statement, options.min_security_bits);
+        s != Status::kOk) {
+      return {DriftStatus::kInsecureParameters, s};
     }
     // The disclosed statistics: one per item, within the bounds that keep
     // every sum below p (section 10.3.1).
@@ -159,14 +185,19 @@ DriftResult verify_norms(const commitment::ModelCommitment& base, const commitme
 
 DriftResult verify_norms_bytes(const commitment::ModelCommitment& base, const commitment::ModelCommitment& candidate,
                                const NormStatement& statement, const NormDisclosure& disclosure,
-                               std::span<const std::uint8_t> proof, crypto::Transcript& transcript) {
-  NormLayout layout;
-  if (const DriftStatus s = NormLayout::make(base, candidate, statement, layout); s != DriftStatus::kOk) {
-    return {s, Status::kOk};
+                               std::span<const std::uint8_t> proof, crypto::Transcript& transcript,
+                               const NormVerifyOptions& options) {
+  try {
+    NormLayout layout;
+    if (const DriftStatus s = NormLayout::make(base, candidate, statement, layout); s != DriftStatus::kOk) {
+      return {s, Status::kOk};
+    }
+    NormProof parsed;
+    if (const DriftResult r = NormProof::parse(proof, base, candidate, statement, layout, parsed); !r.ok()) return r;
+    return verify_norms(base, candidate, statement, disclosure, parsed, transcript, options);
+  } catch (const std::exception&) {
+    return {DriftStatus::kMalformed, Status::kBadParameters};
   }
-  NormProof parsed;
-  if (const DriftResult r = NormProof::parse(proof, base, candidate, statement, layout, parsed); !r.ok()) return r;
-  return verify_norms(base, candidate, statement, disclosure, parsed, transcript);
 }
 
 }  // namespace fti::drift

@@ -159,7 +159,8 @@ Proven prove(const TestModel& base, const TestModel& candidate, const NormStatem
 DriftResult verify(const TestModel& base, const TestModel& candidate, const NormStatement& statement,
                    const NormDisclosure& disclosure, std::span<const std::uint8_t> bytes, std::uint64_t context) {
   crypto::Transcript t = test_transcript(context);
-  return verify_norms_bytes(base.commitment, candidate.commitment, statement, disclosure, bytes, t);
+  return verify_norms_bytes(base.commitment, candidate.commitment, statement, disclosure, bytes, t,
+                            NormVerifyOptions{.min_security_bits = 0});
 }
 
 }  // namespace fti::drift::testing

@@ -59,6 +59,8 @@ struct Proven {
 };
 Proven prove(const TestModel& base, const TestModel& candidate, const NormStatement& statement,
              std::uint64_t context = 1);
+// Verifies with the security floor OFF: the test models use small parameters
+// (NormSecurityFloor tests the floor itself).
 DriftResult verify(const TestModel& base, const TestModel& candidate, const NormStatement& statement,
                    const NormDisclosure& disclosure, std::span<const std::uint8_t> bytes, std::uint64_t context = 1);
 

@@ -301,5 +301,40 @@ TEST(NormAdversarial, ProverRefusesInconsistentInputs) {
   }
 }
 
+// Review finding 1: the parameters come with the commitments, which the
+// prover chose. An honest proof under small parameters (recomputable
+// commitments, every check passing) is still refused by the default verifier.
+TEST(NormSecurityFloor, SmallParametersAreRefusedByDefault) {
+  const Pair p = two_tensor_pair();
+  const NormStatement st = both_statement();
+  const Proven proven = prove(p.base, p.cand, st);
+  ASSERT_TRUE(verify(p.base, p.cand, st, proven.out.disclosure, proven.bytes).ok());
+  crypto::Transcript t = test_transcript(1);
+  const DriftResult r = verify_norms_bytes(p.base.commitment, p.cand.commitment, st, proven.out.disclosure,
+                                           proven.bytes, t);
+  EXPECT_EQ(r.status, DriftStatus::kInsecureParameters);
+  EXPECT_EQ(r.detail, Status::kInsecureParameters);
+  NormLayout layout;
+  ASSERT_EQ(NormLayout::make(p.base.commitment, p.cand.commitment, st, layout), DriftStatus::kOk);
+  EXPECT_EQ(norm_check_security(p.base.commitment.params, layout, p.base.commitment, p.cand.commitment, st, 100),
+            Status::kInsecureParameters);
+  EXPECT_EQ(norm_check_security(crypto::basefold_default_params(), layout, p.base.commitment, p.cand.commitment, st,
+                                100),
+            Status::kOk);
+  EXPECT_EQ(norm_check_security(crypto::basefold_conjectured_params(), layout, p.base.commitment, p.cand.commitment,
+                                st, 100),
+            Status::kInsecureParameters);
+}
+
+// Review finding 3: a record that admits an entry beyond the encoding's
+// bound (|v| < 2^23) is refused before anything else, roots recomputed or not.
+TEST(NormSecurityFloor, RecordsBeyondTheEncodingBoundAreRefused) {
+  Pair p = two_tensor_pair();
+  p.cand.commitment.tensors[0].max_abs = std::uint64_t{1} << 23;
+  NormLayout layout;
+  EXPECT_EQ(NormLayout::make(p.base.commitment, p.cand.commitment, both_statement(), layout),
+            DriftStatus::kIncompatibleCommitments);
+}
+
 }  // namespace
 }  // namespace fti::drift
