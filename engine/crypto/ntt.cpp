@@ -93,29 +93,6 @@ unsigned checked_log2(std::size_t n, const char* who) {
   return log_n;
 }
 
-// One decimation-in-frequency layer on the block x[0, 2h):
-// (a, b) -> (a + b, (a - b) w^j).
-inline void dif_butterflies(Fp* x, std::size_t h, const Fp* tw, std::size_t j0, std::size_t j1) {
-  Fp* lo = x;
-  Fp* hi = x + h;
-  for (std::size_t j = j0; j < j1; ++j) {
-    const Fp a = lo[j], b = hi[j];
-    lo[j] = a + b;
-    hi[j] = (a - b) * tw[j];
-  }
-}
-
-// One decimation-in-time layer: (a, b) -> (a + b w^-j, a - b w^-j).
-inline void dit_butterflies(Fp* x, std::size_t h, const Fp* tw, std::size_t j0, std::size_t j1) {
-  Fp* lo = x;
-  Fp* hi = x + h;
-  for (std::size_t j = j0; j < j1; ++j) {
-    const Fp a = lo[j], b = hi[j] * tw[j];
-    lo[j] = a + b;
-    hi[j] = a - b;
-  }
-}
-
 // Two DIF layers at once (radix-4) on the block x[0, 4q): the four quarters
 // pass through registers once instead of memory twice.
 inline void dif_radix4(Fp* x, std::size_t q, const Fp* tw) {
