@@ -9,12 +9,7 @@ namespace {
 
 using nlohmann::json;
 
-// JSON has no infinity or NaN: non-finite figures become strings.
-json number(double value) {
-  if (std::isnan(value)) return "nan";
-  if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
-  return value;
-}
+json number(double value) { return json_number(value); }
 
 json artifact(const ArtifactInfo& a) {
   json files = json::array();
@@ -119,6 +114,12 @@ nlohmann::json to_json(const Report& report) {
                     {"analysis_seconds", report.analysis_seconds}};
   repair_strings(out);
   return out;
+}
+
+json json_number(double value) {
+  if (std::isnan(value)) return "nan";
+  if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
+  return value;
 }
 
 }  // namespace fti::reports

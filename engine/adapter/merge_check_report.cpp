@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "engine/common/error.h"
+#include "reports/json_report.h"
 
 namespace fti::adapter {
 
@@ -12,11 +13,7 @@ namespace {
 
 using nlohmann::json;
 
-json number(double value) {
-  if (std::isnan(value)) return "nan";
-  if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
-  return value;
-}
+json number(double value) { return reports::json_number(value); }
 
 json ulps(std::uint64_t value) { return value == kUlpInfinite ? json("inf") : json(value); }
 

@@ -7,124 +7,13 @@
 
 #include "engine/crypto/basefold_layout.h"
 #include "engine/crypto/bytes.h"
+#include "engine/crypto/proof_reader.h"
 
 namespace fti::crypto {
 namespace {
 
-void put_fp3s(ByteWriter& w, std::span<const Fp3> v) {
-  std::uint8_t buf[Fp3::kEncodedSize];
-  w.u32(static_cast<std::uint32_t>(v.size()));
-  for (const Fp3& x : v) {
-    x.write(buf);
-    w.raw(buf);
-  }
-}
-
-void put_fps(ByteWriter& w, std::span<const Fp> v) {
-  w.u32(static_cast<std::uint32_t>(v.size()));
-  for (const Fp& x : v) w.u64(x.value());
-}
-
-void put_digests(ByteWriter& w, std::span<const Digest> v) {
-  w.u32(static_cast<std::uint32_t>(v.size()));
-  for (const Digest& d : v) w.raw(d);
-}
-
-// Reads counted vectors from untrusted bytes. Every count is compared with
-// the caller's bound and with the bytes left before anything is allocated;
-// the first failure is kept in status_.
-class Reader {
- public:
-  explicit Reader(std::span<const std::uint8_t> bytes) : r_(bytes) {}
-
-  Status status() const noexcept { return status_; }
-  bool ok() const noexcept { return status_ == Status::kOk; }
-  bool done() const noexcept { return r_.done(); }
-
-  void fail(Status s) noexcept {
-    if (status_ == Status::kOk) status_ = s;
-  }
-
-  // A count that must equal `expected` (else `mismatch`).
-  bool exact_count(std::uint64_t expected, Status mismatch) {
-    const auto n = count();
-    if (!n) return false;
-    if (*n != expected) {
-      fail(mismatch);
-      return false;
-    }
-    return true;
-  }
-
-  std::optional<std::uint32_t> count() {
-    if (!ok()) return std::nullopt;
-    const auto n = r_.u32();
-    if (!n) fail(Status::kMalformed);
-    return n;
-  }
-
-  // `count` elements of `size` bytes must be present.
-  bool have(std::uint64_t count, std::size_t size) {
-    if (!ok()) return false;
-    if (r_.remaining() / size < count) {
-      fail(Status::kMalformed);
-      return false;
-    }
-    return true;
-  }
-
-  bool fp3s(std::size_t n, std::vector<Fp3>& out) {
-    if (!have(n, Fp3::kEncodedSize)) return false;
-    out.resize(n);
-    for (Fp3& x : out) {
-      const auto v = Fp3::from_bytes(*r_.take(Fp3::kEncodedSize));
-      if (!v) {
-        fail(Status::kNonCanonical);
-        return false;
-      }
-      x = *v;
-    }
-    return true;
-  }
-
-  bool fps(std::size_t n, std::vector<Fp>& out) {
-    if (!have(n, Fp::kEncodedSize)) return false;
-    out.resize(n);
-    for (Fp& x : out) {
-      const auto v = Fp::from_bytes(*r_.take(Fp::kEncodedSize));
-      if (!v) {
-        fail(Status::kNonCanonical);
-        return false;
-      }
-      x = *v;
-    }
-    return true;
-  }
-
-  bool digests(std::size_t n, std::vector<Digest>& out) {
-    if (!have(n, 32)) return false;
-    out.resize(n);
-    for (Digest& d : out) {
-      const auto b = r_.take(32);
-      std::copy(b->begin(), b->end(), d.begin());
-    }
-    return true;
-  }
-
-  std::optional<std::uint64_t> u64() {
-    if (!ok()) return std::nullopt;
-    const auto v = r_.u64();
-    if (!v) fail(Status::kMalformed);
-    return v;
-  }
-
- private:
-  ByteReader r_;
-  Status status_ = Status::kOk;
-};
-
 // Leaf values: a multiple of `width`, at most `max_leaves` leaves.
-std::optional<std::size_t> leaf_value_count(Reader& r, std::size_t width, std::size_t max_leaves) {
+std::optional<std::size_t> leaf_value_count(ProofReader& r, std::size_t width, std::size_t max_leaves) {
   const auto n = r.count();
   if (!n) return std::nullopt;
   if (*n % width != 0 || *n / width > max_leaves) {
@@ -135,7 +24,7 @@ std::optional<std::size_t> leaf_value_count(Reader& r, std::size_t width, std::s
 }
 
 // Sibling digests: at most one per opened leaf per level below the cap.
-bool read_paths(Reader& r, std::size_t max_siblings, MerkleMultiProof& out) {
+bool read_paths(ProofReader& r, std::size_t max_siblings, MerkleMultiProof& out) {
   const auto n = r.count();
   if (!n) return false;
   if (*n > max_siblings) {
@@ -145,7 +34,7 @@ bool read_paths(Reader& r, std::size_t max_siblings, MerkleMultiProof& out) {
   return r.digests(*n, out.siblings);
 }
 
-bool read_group(Reader& r, const BasefoldParams& params, const BasefoldGroupShape& shape, BasefoldGroupProof& g) {
+bool read_group(ProofReader& r, const BasefoldParams& params, const BasefoldGroupShape& shape, BasefoldGroupProof& g) {
   const BasefoldLayout layout = BasefoldLayout::make(params, shape.num_vars, shape.num_polys);
   const std::size_t q = layout.num_queries;
   if (!r.exact_count(layout.num_rounds, Status::kMalformed)) return false;
@@ -191,15 +80,15 @@ std::vector<std::uint8_t> BasefoldProof::serialize() const {
   w.u32(static_cast<std::uint32_t>(groups.size()));
   for (const BasefoldGroupProof& g : groups) {
     w.u32(static_cast<std::uint32_t>(g.round_polynomials.size()));
-    for (const auto& p : g.round_polynomials) put_fp3s(w, p);
+    for (const auto& p : g.round_polynomials) write_counted_fp3s(w, p);
     w.u32(static_cast<std::uint32_t>(g.layer_caps.size()));
-    for (const MerkleCap& c : g.layer_caps) put_digests(w, c.nodes);
-    put_fp3s(w, g.final_polynomial);
-    put_fps(w, g.commitment_opening.leaf_values);
-    put_digests(w, g.commitment_opening.paths.siblings);
+    for (const MerkleCap& c : g.layer_caps) write_counted_digests(w, c.nodes);
+    write_counted_fp3s(w, g.final_polynomial);
+    write_counted_fps(w, g.commitment_opening.leaf_values);
+    write_counted_digests(w, g.commitment_opening.paths.siblings);
     for (const BasefoldLayerOpening& o : g.layer_openings) {
-      put_fp3s(w, o.leaf_values);
-      put_digests(w, o.paths.siblings);
+      write_counted_fp3s(w, o.leaf_values);
+      write_counted_digests(w, o.paths.siblings);
     }
   }
   w.u64(pow_nonce);
@@ -217,7 +106,7 @@ Status BasefoldProof::parse(std::span<const std::uint8_t> bytes, const BasefoldP
     }
   }
   try {
-    Reader r(bytes);
+    ProofReader r(bytes);
     BasefoldProof proof;
     if (!r.exact_count(shapes.size(), Status::kMalformed)) return r.status();
     proof.groups.resize(shapes.size());

@@ -5,7 +5,7 @@
 
 #include "engine/crypto/bytes.h"
 #include "engine/crypto/logup_gkr_schedule.h"
-#include "engine/crypto/logup_reader.h"
+#include "engine/crypto/proof_reader.h"
 
 namespace fti::crypto {
 
@@ -26,7 +26,7 @@ Status LogupGkrProof::parse(std::span<const std::uint8_t> bytes, std::span<const
   if (logup_gkr_check_shape(instance_vars) != Status::kOk) return Status::kBadParameters;
   try {
     const LogupGkrSchedule schedule(instance_vars);
-    LogupReader r(bytes);
+    ProofReader r(bytes);
     LogupGkrProof proof;
     if (!r.counted_fp3s(2 * instance_vars.size(), Status::kWrongLength, proof.roots)) return r.status();
     const unsigned n = schedule.num_vars();

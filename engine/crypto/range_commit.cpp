@@ -6,7 +6,7 @@
 #include <utility>
 
 #include "engine/crypto/bytes.h"
-#include "engine/crypto/logup_reader.h"
+#include "engine/crypto/proof_reader.h"
 #include "engine/crypto/range_limbs.h"
 
 namespace fti::crypto {
@@ -24,7 +24,7 @@ Status RangeCommitment::parse(std::span<const std::uint8_t> bytes, const Basefol
   if (statement.check() != Status::kOk || params.check() != Status::kOk) return Status::kBadParameters;
   try {
     const RangeLayout layout = RangeLayout::make(statement);
-    LogupReader r(bytes);
+    ProofReader r(bytes);
     RangeCommitment c;
     auto one = [&](unsigned num_vars, std::size_t num_polys, BasefoldCommitment& dest) {
       const auto blob = r.blob(r.remaining());

@@ -4,7 +4,7 @@
 #include <utility>
 
 #include "engine/crypto/bytes.h"
-#include "engine/crypto/logup_reader.h"
+#include "engine/crypto/proof_reader.h"
 
 namespace fti::crypto {
 
@@ -21,7 +21,7 @@ std::vector<std::uint8_t> RangeReductionProof::serialize() const {
 namespace {
 
 // The reduction's fields from a reader positioned at its start.
-Status read_reduction(LogupReader& r, const RangeStatement& statement, RangeReductionProof& out) {
+Status read_reduction(ProofReader& r, const RangeStatement& statement, RangeReductionProof& out) {
   const RangeLayout layout = RangeLayout::make(statement);
   const auto gkr = r.blob(r.remaining());
   if (!gkr) return r.status();
@@ -42,7 +42,7 @@ Status RangeReductionProof::parse(std::span<const std::uint8_t> bytes, const Ran
                                   RangeReductionProof& out) {
   if (statement.check() != Status::kOk) return Status::kBadParameters;
   try {
-    LogupReader r(bytes);
+    ProofReader r(bytes);
     RangeReductionProof p;
     if (const Status s = read_reduction(r, statement, p); s != Status::kOk) return s;
     if (!r.done()) return r.ok() ? Status::kMalformed : r.status();
@@ -117,7 +117,7 @@ Status RangeProof::parse(std::span<const std::uint8_t> bytes, const BasefoldPara
     if (b.commitment.num_polys == 0 || b.commitment.num_polys > kMaxBasefoldPolys) return Status::kBadParameters;
   }
   try {
-    LogupReader r(bytes);
+    ProofReader r(bytes);
     RangeProof p;
     const auto commitment = r.blob(r.remaining());
     if (!commitment) return r.status();

@@ -3,13 +3,13 @@
 #include <exception>
 
 #include "engine/crypto/bytes.h"
-#include "engine/crypto/logup_reader.h"
+#include "engine/crypto/proof_reader.h"
 
 namespace fti::drift {
 namespace {
 
 using crypto::ByteWriter;
-using crypto::LogupReader;
+using crypto::ProofReader;
 using crypto::Status;
 
 DriftResult malformed(Status detail) { return {DriftStatus::kMalformed, detail}; }
@@ -59,7 +59,7 @@ DriftResult NormProof::parse(std::span<const std::uint8_t> bytes, const commitme
   try {
     out = NormProof{};
     const crypto::BasefoldParams& params = base.params;
-    LogupReader r(bytes);
+    ProofReader r(bytes);
     const std::size_t classes = layout.classes.size();
     if (!r.exact_count(classes, Status::kMalformed)) return malformed(r.status());
     for (std::size_t c = 0; c < classes; ++c) {

@@ -1,10 +1,12 @@
-// A bounded reader of counted vectors for the LogUp and range proof formats
-// (docs/PROTOCOL.md, sections 8.4 and 8.7). Every count is compared with the
+// The bounded reader (and the matching writers) of counted vectors that every
+// proof format uses: Basefold (docs/PROTOCOL.md 7.7), LogUp-GKR and range
+// proofs (8.4, 8.7), drift proofs (10.3.6). Every count is compared with the
 // number the statement prescribes and with the bytes left before anything is
 // allocated, so a hostile proof cannot make the parser allocate more than its
 // own length; the first failure is kept.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -18,9 +20,9 @@
 
 namespace fti::crypto {
 
-class LogupReader {
+class ProofReader {
  public:
-  explicit LogupReader(std::span<const std::uint8_t> bytes) : r_(bytes) {}
+  explicit ProofReader(std::span<const std::uint8_t> bytes) : r_(bytes) {}
 
   Status status() const noexcept { return status_; }
   bool ok() const noexcept { return status_ == Status::kOk; }
@@ -31,14 +33,28 @@ class LogupReader {
 
   // A LE32 count that must equal `expected` (else `mismatch`).
   bool exact_count(std::uint64_t expected, Status mismatch) {
-    if (!ok()) return false;
-    const auto n = r_.u32();
-    if (!n) {
-      fail(Status::kMalformed);
-      return false;
-    }
+    const auto n = count();
+    if (!n) return false;
     if (*n != expected) {
       fail(mismatch);
+      return false;
+    }
+    return true;
+  }
+
+  // A LE32 count, for the caller to bound.
+  std::optional<std::uint32_t> count() {
+    if (!ok()) return std::nullopt;
+    const auto n = r_.u32();
+    if (!n) fail(Status::kMalformed);
+    return n;
+  }
+
+  // `count` elements of `size` bytes must be present.
+  bool have(std::uint64_t count, std::size_t size) {
+    if (!ok()) return false;
+    if (r_.remaining() / size < count) {
+      fail(Status::kMalformed);
       return false;
     }
     return true;
@@ -74,18 +90,40 @@ class LogupReader {
     return r_.take(*n);
   }
 
-  std::size_t remaining() const noexcept { return r_.remaining(); }
-
- private:
-  bool have(std::uint64_t count, std::size_t size) {
-    if (!ok()) return false;
-    if (r_.remaining() / size < count) {
-      fail(Status::kMalformed);
-      return false;
+  bool fps(std::size_t n, std::vector<Fp>& out) {
+    if (!have(n, Fp::kEncodedSize)) return false;
+    out.resize(n);
+    for (Fp& x : out) {
+      const auto v = Fp::from_bytes(*r_.take(Fp::kEncodedSize));
+      if (!v) {
+        fail(Status::kNonCanonical);
+        return false;
+      }
+      x = *v;
     }
     return true;
   }
 
+  bool digests(std::size_t n, std::vector<Digest>& out) {
+    if (!have(n, sizeof(Digest))) return false;
+    out.resize(n);
+    for (Digest& d : out) {
+      const auto b = r_.take(sizeof(Digest));
+      std::copy(b->begin(), b->end(), d.begin());
+    }
+    return true;
+  }
+
+  std::optional<std::uint64_t> u64() {
+    if (!ok()) return std::nullopt;
+    const auto v = r_.u64();
+    if (!v) fail(Status::kMalformed);
+    return v;
+  }
+
+  std::size_t remaining() const noexcept { return r_.remaining(); }
+
+ private:
   ByteReader r_;
   Status status_ = Status::kOk;
 };
@@ -97,6 +135,16 @@ inline void write_counted_fp3s(ByteWriter& w, std::span<const Fp3> v) {
     x.write(buf);
     w.raw(buf);
   }
+}
+
+inline void write_counted_fps(ByteWriter& w, std::span<const Fp> v) {
+  w.u32(static_cast<std::uint32_t>(v.size()));
+  for (const Fp& x : v) w.u64(x.value());
+}
+
+inline void write_counted_digests(ByteWriter& w, std::span<const Digest> v) {
+  w.u32(static_cast<std::uint32_t>(v.size()));
+  for (const Digest& d : v) w.raw(d);
 }
 
 inline void write_blob(ByteWriter& w, std::span<const std::uint8_t> bytes) {
