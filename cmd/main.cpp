@@ -57,6 +57,8 @@ int main(int argc, char** argv) {
   fti::cli::register_policy(app, action);
   fti::cli::register_policy_suggest(app, global, action);
   fti::cli::register_commit(app, global, action);
+  fti::cli::register_prove(app, global, action);
+  fti::cli::register_verify(app, global, action);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,307 @@
+// fti prove / fti verify: drift certificates (docs/PROTOCOL.md section 10.4).
+//
+// `fti prove --base B --candidate C --policy P --out CERT` commits both
+// models (the candidate at the base's scales), proves every certifiable rule
+// of the policy and writes the certificate atomically; it refuses (exit 1) a
+// candidate that violates a certified rule and (exit 2) a policy with rules
+// it cannot certify yet unless --allow-partial. `fti verify CERT --policy P`
+// reads no weights: exit 0 valid, 4 invalid (one line naming the check), 2
+// usage or policy errors, 3 unreadable input. A directory verifies every
+// *.fticert in it (auditor mode).
+#include <fmt/core.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <optional>
+
+#include "cmd/cli_support.h"
+#include "cmd/model_loading.h"
+#include "engine/certify/certify.h"
+#include "engine/commitment/commitment_file.h"
+#include "engine/common/atomic_file.h"
+#include "engine/common/error.h"
+#include "engine/common/text.h"
+#include "policy/diagnostic.h"
+#include "policy/policy_parser.h"
+
+namespace fti::cli {
+namespace {
+
+struct ProveCommandOptions {
+  std::string base, candidate, policy, out, base_commitment;
+  bool allow_partial = false;
+  unsigned threads = 0;
+};
+
+struct VerifyCommandOptions {
+  std::string certificate, policy, report_dir, against;
+  bool json = false;
+};
+
+policy::Policy load_policy_file(const std::string& file) {
+  policy::PolicyCheck check = policy::check_policy_file(file);
+  for (const policy::Diagnostic& d : check.diagnostics) {
+    if (d.severity == policy::Severity::kError) {
+      fmt::print(stderr, "{}\n", policy::format_diagnostic(check.file_name, d));
+    }
+  }
+  if (!check.ok()) {
+    throw Error(ErrorCode::kPolicy, escape_untrusted(check.file_name, 400) + ": invalid policy (" +
+                                        std::to_string(check.error_count()) + " errors); see `fti policy check`");
+  }
+  return std::move(*check.policy);
+}
+
+std::string params_text(const crypto::BasefoldParams& p) {
+  return fmt::format("Basefold rate 1/{}, {} queries, {} grinding bits, {}", 1u << p.log_blowup, p.num_queries,
+                     p.grinding_bits, p.proven() ? "proven regime" : "CONJECTURED regime");
+}
+
+int run_prove(const GlobalOptions& global, const ProveCommandOptions& options) {
+  const policy::Policy policy = load_policy_file(options.policy);
+  const auto thread_limit = limit_threads(options.threads);
+  std::optional<commitment::ModelCommitment> given;
+  if (!options.base_commitment.empty()) given = commitment::read_commitment_file(options.base_commitment);
+  Cache cache = open_cache(global);
+  const LoadedModel base = load_model(global, cache, options.base);
+  const LoadedModel candidate = load_model(global, cache, options.candidate);
+  // The CLI always uses the proven defaults and enforces the floor.
+  certify::ProveOptions prove_options;
+  prove_options.allow_partial = options.allow_partial;
+  const certify::ProveResult r = certify::prove_certificate(policy, base.checkpoint, candidate.checkpoint,
+                                                           given ? &*given : nullptr, prove_options);
+  if (r.outcome == certify::ProveOutcome::kViolation) {
+    fmt::print(stderr, "fti: the candidate violates the policy; no certificate written:\n{}", r.message);
+    return kExitViolation;
+  }
+  if (r.outcome == certify::ProveOutcome::kUncertifiable) {
+    fmt::print(stderr,
+               "fti: the policy has rules this fti cannot certify yet (pass --allow-partial to certify the "
+               "others):\n{}",
+               r.message);
+    return kExitUsage;
+  }
+  certify::write_certificate_file(options.out, r.certificate);
+  if (!global.quiet) {
+    fmt::print("base:         {} (root {})\n", options.base, to_hex(r.base.root));
+    fmt::print("candidate:    {} (root {})\n", options.candidate, to_hex(r.candidate.root));
+    fmt::print("parameters:   {}\n", params_text(r.base.params));
+    fmt::print("time:         commit {:.2f} s, prove {:.2f} s\n", r.commit_seconds, r.prove_seconds);
+    fmt::print("wrote:        {} ({} bytes)\n", options.out, r.certificate.size());
+  }
+  return kExitCompliant;
+}
+
+std::string bound_text(const certify::TensorFinding& f) {
+  std::string s;
+  if (f.absolute_bound) s += fmt::format("||D||_F <= {}", *f.absolute_bound);
+  if (f.relative_bound) s += fmt::format("{}||D||/||B|| <= {}", s.empty() ? "" : ", ", *f.relative_bound);
+  return s;
+}
+
+nlohmann::json report_json(const std::string& path, const certify::VerifyReport& r) {
+  nlohmann::json j;
+  j["kind"] = "certificate";
+  j["certificate"] = path;
+  j["valid"] = r.valid();
+  j["bytes"] = r.certificate_bytes;
+  j["seconds"] = r.seconds;
+  if (!r.valid()) {
+    j["check"] = r.failure.check;
+    j["reason"] = r.failure.reason;
+    return j;
+  }
+  const certify::Certificate& c = r.certificate;
+  j["protocol"] = std::string(certify::kCertificateProtocolId);
+  j["policy_sha256"] = to_hex(c.policy_digest);
+  j["base_root"] = to_hex(c.base.root);
+  j["candidate_root"] = to_hex(c.candidate.root);
+  j["partial"] = r.partial;
+  j["semantics"] = "figures and bounds are those of the committed fixed-point encodings (docs/PROTOCOL.md 9.2.3)";
+  j["tensors"] = nlohmann::json::array();
+  for (const certify::TensorFinding& f : r.tensors) {
+    nlohmann::json t = {{"name", f.name}, {"rule", f.rule}, {"claim", f.claim}, {"verdict", "proven"}};
+    if (f.claim.starts_with("frobenius")) {
+      t["frobenius"] = f.norm;
+      t["delta_squares"] = fmt::format("{}", static_cast<double>(f.delta_squares));
+      t["scale"] = f.scale;
+      if (f.absolute_bound) t["absolute_bound"] = *f.absolute_bound;
+      if (f.relative_bound) {
+        t["relative"] = f.relative;
+        t["relative_bound"] = *f.relative_bound;
+      }
+    }
+    if (!f.uncovered.empty()) t["not_certified"] = f.uncovered;
+    j["tensors"].push_back(t);
+  }
+  j["not_certified"] = nlohmann::json::array();
+  for (const certify::Uncovered& u : c.statement.uncovered) {
+    j["not_certified"].push_back({{"rule", u.rule}, {"class", u.what}, {"tensors", u.tensors}});
+  }
+  return j;
+}
+
+void print_report(const std::string& path, const certify::VerifyReport& r) {
+  const certify::Certificate& c = r.certificate;
+  fmt::print("certificate:  {} ({} bytes)\n", path, r.certificate_bytes);
+  fmt::print("protocol:     {}, {}\n", certify::kCertificateProtocolId, params_text(c.params));
+  fmt::print("policy:       sha256 {}\n", to_hex(c.policy_digest));
+  fmt::print("base:         root {}\n", to_hex(c.base.root));
+  fmt::print("candidate:    root {}\n", to_hex(c.candidate.root));
+  fmt::print("  {:<44} {:<20} {:<28} {:>12}  {:<34} {}\n", "TENSOR", "RULE", "CLAIM", "PROVEN", "BOUND", "VERDICT");
+  for (const certify::TensorFinding& f : r.tensors) {
+    std::string proven;
+    if (f.claim.starts_with("frobenius")) {
+      proven = f.relative_bound ? fmt::format("{:.4g} ({:.3g}x)", f.norm, f.relative) : fmt::format("{:.4g}", f.norm);
+    } else if (f.claim == "frozen") {
+      proven = "bit-identical";
+    } else {
+      proven = "-";
+    }
+    std::string verdict = "proven";
+    if (!f.uncovered.empty()) {
+      verdict += " (not certified: ";
+      for (std::size_t i = 0; i < f.uncovered.size(); ++i) verdict += (i ? ", " : "") + f.uncovered[i];
+      verdict += ")";
+    }
+    fmt::print("  {:<44} {:<20} {:<28} {:>12}  {:<34} {}\n", escape_untrusted(f.name, 44), escape_untrusted(f.rule, 20),
+               f.claim, proven, bound_text(f), verdict);
+  }
+  for (const certify::Uncovered& u : c.statement.uncovered) {
+    fmt::print("not certified: rule {} ({}, {} tensors)\n", escape_untrusted(u.rule, 80), u.what, u.tensors);
+  }
+  std::uint64_t inexact_b = 0, inexact_c = 0;
+  for (const auto& t : c.base.tensors) inexact_b += t.inexact;
+  for (const auto& t : c.candidate.tensors) inexact_c += t.inexact;
+  fmt::print("note: figures are those of the committed 24-bit fixed-point encodings (docs/PROTOCOL.md 9.2.3);\n"
+             "      values below a tensor's exact range are rounded (base {} values, candidate {} values rounded).\n",
+             inexact_b, inexact_c);
+  fmt::print("verdict: VALID{} ({:.1f} ms)\n",
+             r.partial ? fmt::format(" (PARTIAL: {} rule classes not certified)", c.statement.uncovered.size()) : "",
+             r.seconds * 1e3);
+}
+
+int verify_directory(const VerifyCommandOptions& options, const policy::Policy& policy) {
+  std::vector<std::filesystem::path> files;
+  for (const auto& entry : std::filesystem::directory_iterator(options.certificate)) {
+    if (entry.is_regular_file() && entry.path().extension() == ".fticert") files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  if (files.empty()) throw Error(ErrorCode::kIo, "no *.fticert files in " + options.certificate);
+  bool all_valid = true;
+  nlohmann::json all = nlohmann::json::array();
+  for (const auto& file : files) {
+    certify::VerifyReport r;
+    try {
+      r = certify::verify_certificate(certify::read_certificate_file(file), policy);
+    } catch (const Error& e) {
+      r.failure = {"read", e.what()};
+    }
+    all_valid = all_valid && r.valid();
+    if (options.json) {
+      all.push_back(report_json(file.string(), r));
+    } else if (r.valid()) {
+      fmt::print("{}: valid{}\n", file.string(), r.partial ? " (partial)" : "");
+    } else {
+      fmt::print("{}: {}\n", file.string(), certify::failure_line(r.failure));
+    }
+  }
+  if (options.json) fmt::print("{}\n", all.dump(2));
+  if (!options.report_dir.empty()) {
+    std::filesystem::create_directories(options.report_dir);
+    write_file_atomically(std::filesystem::path(options.report_dir) / "report.json", all.dump(2) + "\n");
+  }
+  return all_valid ? kExitCompliant : kExitCertificateInvalid;
+}
+
+int run_verify(const GlobalOptions& global, const VerifyCommandOptions& options) {
+  const policy::Policy policy = load_policy_file(options.policy);
+  if (std::filesystem::is_directory(options.certificate)) {
+    if (!options.against.empty()) throw Error(ErrorCode::kUsage, "verify: --against needs one certificate, not a directory");
+    return verify_directory(options, policy);
+  }
+  const std::vector<std::uint8_t> bytes = certify::read_certificate_file(options.certificate);
+  certify::VerifyReport r = certify::verify_certificate(bytes, policy);
+  if (r.valid() && !options.against.empty()) {
+    Cache cache = open_cache(global);
+    const LoadedModel model = load_model(global, cache, options.against);
+    try {
+      const commitment::ModelCommitment again = commitment::commit_model(
+          model.checkpoint, commitment::options_to_reproduce(r.certificate.candidate));
+      if (const auto d = commitment::first_difference(r.certificate.candidate, again)) {
+        r.failure = {"against", fmt::format("{} is not the certified candidate: {}", options.against, d->message)};
+      }
+    } catch (const Error& e) {
+      if (e.code() != ErrorCode::kInput) throw;
+      r.failure = {"against", fmt::format("{} is not the certified candidate: {}", options.against, e.what())};
+    }
+  }
+  const nlohmann::json j = report_json(options.certificate, r);
+  if (!options.report_dir.empty()) {
+    std::filesystem::create_directories(options.report_dir);
+    write_file_atomically(std::filesystem::path(options.report_dir) / "report.json", j.dump(2) + "\n");
+  }
+  if (options.json) {
+    fmt::print("{}\n", j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
+  } else if (r.valid()) {
+    print_report(options.certificate, r);
+  }
+  if (!r.valid()) {
+    fmt::print(stderr, "fti: {}: {}\n", options.certificate, certify::failure_line(r.failure));
+    return kExitCertificateInvalid;
+  }
+  return kExitCompliant;
+}
+
+}  // namespace
+
+void register_prove(CLI::App& app, GlobalOptions& global, Action& action) {
+  auto options = std::make_shared<ProveCommandOptions>();
+  CLI::App* cmd = app.add_subcommand("prove", "Certify that a candidate complies with a drift policy");
+  cmd->footer(
+      "Exit codes: 0 certificate written, 1 the candidate violates a certified rule (no certificate),\n"
+      "2 usage or policy error, or a rule that cannot be certified yet (rank, sparsity, max_abs,\n"
+      "budgets) without --allow-partial, 3 input error. Certifies frozen, allow and Frobenius-norm\n"
+      "rules (docs/PROTOCOL.md section 10.4) with the proven Basefold parameters.\n\n"
+      "Examples:\n"
+      "  fti prove --base ./base --candidate ./finetuned --policy policy.yaml --out model.fticert\n"
+      "  fti commit ./base --out base.fticommit\n"
+      "  fti prove --base ./base --base-commitment base.fticommit --candidate ./ft --policy p.yaml --out c.fticert\n");
+  cmd->add_option("--base", options->base, "The trusted base checkpoint")->required();
+  cmd->add_option("--candidate", options->candidate, "The fine-tuned candidate")->required();
+  cmd->add_option("--policy", options->policy, "The drift policy (YAML)")->required();
+  cmd->add_option("--out", options->out, "Where to write the certificate (fti.certificate/v1)")->required();
+  cmd->add_option("--base-commitment", options->base_commitment,
+                  "Reuse this base commitment file (fti commit --out) instead of recomputing it");
+  cmd->add_flag("--allow-partial", options->allow_partial,
+                "Certify the rules that can be certified; list the others as not certified");
+  cmd->add_option("--threads", options->threads, "Worker threads (default: all cores)");
+  cmd->callback([&global, &action, options] {
+    action = [&global, options] { return run_prove(global, *options); };
+  });
+}
+
+void register_verify(CLI::App& app, GlobalOptions& global, Action& action) {
+  auto options = std::make_shared<VerifyCommandOptions>();
+  CLI::App* cmd = app.add_subcommand("verify", "Verify a drift certificate (no weights needed)");
+  cmd->footer(
+      "Exit codes: 0 valid, 4 invalid (one line naming the failed check), 2 usage or policy error,\n"
+      "3 unreadable input. A directory verifies every *.fticert in it, one line per file.\n\n"
+      "Examples:\n"
+      "  fti verify model.fticert --policy policy.yaml\n"
+      "  fti verify model.fticert --policy policy.yaml --against ./finetuned\n"
+      "  fti verify certs/ --policy policy.yaml\n");
+  cmd->add_option("certificate", options->certificate, "Certificate file, or a directory of *.fticert")->required();
+  cmd->add_option("--policy", options->policy, "The policy the certificate must have been issued under")->required();
+  cmd->add_flag("--json", options->json, "Machine-readable output");
+  cmd->add_option("--report-dir", options->report_dir, "Also write report.json here");
+  cmd->add_option("--against", options->against,
+                  "Also recompute the candidate's commitment from these files and require it equal");
+  cmd->callback([&global, &action, options] {
+    action = [&global, options] { return run_verify(global, *options); };
+  });
+}
+
+}  // namespace fti::cli

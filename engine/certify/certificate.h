@@ -1,0 +1,92 @@
+// The certificate file "fti.certificate/v1" (docs/PROTOCOL.md, section 10.4):
+// a versioned, self-describing binary of length-prefixed sections holding the
+// protocol id and Basefold parameters, the policy (canonical form and
+// SHA-256), both model commitments (fti.commitment/v1 bytes, roots
+// recomputed by their parser), the statement, the disclosed statistics and
+// the norm proof, then a SHA-256 checksum. The parser is strict and bounded:
+// every length is capped and checked against the bytes left before anything
+// is allocated, every nested part goes to its own strict parser, and nothing
+// throws on hostile input.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/certify/statement.h"
+#include "engine/commitment/model_commitment.h"
+#include "engine/common/sha256.h"
+#include "engine/crypto/basefold_params.h"
+#include "engine/crypto/transcript.h"
+#include "engine/drift/norm_disclosure.h"
+
+namespace fti::certify {
+
+inline constexpr std::string_view kCertificateMagic = "fti.certificate/v1";
+inline constexpr std::string_view kCertificateProtocolId = "fti.certificate.v1";
+inline constexpr std::uint32_t kCertificateVersion = 1;
+
+// Section tags, in the order they appear (exactly once each).
+enum class Section : std::uint32_t {
+  kHeader = 1,
+  kPolicy = 2,
+  kBaseCommitment = 3,
+  kCandidateCommitment = 4,
+  kStatement = 5,
+  kDisclosure = 6,
+  kNormProof = 7,
+};
+inline constexpr std::uint32_t kSectionCount = 7;
+
+// Limits (a hostile file cannot exceed them).
+inline constexpr std::size_t kMaxCertificateBytes = std::size_t{1} << 30;
+inline constexpr std::size_t kMaxPolicyBytes = std::size_t{1} << 20;
+inline constexpr std::size_t kMaxCommitmentSectionBytes = std::size_t{256} << 20;
+inline constexpr std::size_t kMaxStatementBytes = std::size_t{64} << 20;
+inline constexpr std::size_t kMaxProofBytes = std::size_t{64} << 20;
+
+struct Certificate {
+  crypto::BasefoldParams params;
+  std::string policy_canonical;
+  Sha256Digest policy_digest{};
+  commitment::ModelCommitment base;
+  commitment::ModelCommitment candidate;
+  CertStatement statement;
+  drift::NormDisclosure disclosure;
+  std::vector<std::uint8_t> norm_proof;  // empty when the statement has no norm tensors
+};
+
+std::vector<std::uint8_t> serialize_certificate(const Certificate& certificate);
+
+// The outcome of a certificate check: `check` names the verifier step
+// ("format", "parameters", "policy", "statement", "commitments", "frozen",
+// "norm proof", "bounds"); empty when it passed.
+struct CheckFailure {
+  std::string check;
+  std::string reason;
+  bool failed() const noexcept { return !check.empty(); }
+};
+
+// Format only (section 10.4.2, check 1) plus the regime of the parameters
+// (check 2 starts here: a conjectured regime is refused before the
+// commitments are parsed). Never throws.
+CheckFailure parse_certificate(std::span<const std::uint8_t> bytes, Certificate& out);
+
+// The certificate's transcript with its binding absorptions (10.4.4): the
+// protocol id, the parameters, the policy digest, both roots and the
+// statement, in that order, before any proof runs on it.
+crypto::Transcript certificate_transcript(const crypto::BasefoldParams& params, const Sha256Digest& policy_digest,
+                                          const commitment::ModelCommitment& base,
+                                          const commitment::ModelCommitment& candidate,
+                                          const CertStatement& statement);
+
+// Reads at most kMaxCertificateBytes; Error(kIo) if it cannot be read,
+// Error(kCertificate) if larger.
+std::vector<std::uint8_t> read_certificate_file(const std::filesystem::path& path);
+// Atomic (engine/common/atomic_file.h): no partial certificate on error.
+void write_certificate_file(const std::filesystem::path& path, std::span<const std::uint8_t> bytes);
+
+}  // namespace fti::certify

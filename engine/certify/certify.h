@@ -1,0 +1,88 @@
+// Prover and verifier of drift certificates (docs/PROTOCOL.md, section 10.4):
+// `fti prove` and `fti verify`.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "engine/certify/certificate.h"
+#include "engine/certify/statement.h"
+#include "engine/commitment/model_commitment.h"
+#include "policy/policy.h"
+#include "registry/checkpoint.h"
+
+namespace fti::certify {
+
+enum class ProveOutcome : std::uint8_t {
+  kCertified = 0,
+  kViolation,      // the candidate violates a certified rule (or structure): no certificate
+  kUncertifiable,  // a matching rule or budget is not provable yet and allow_partial is off
+};
+
+struct ProveOptions {
+  // Parameters of the base commitment when it is computed here. The CLI
+  // never changes them (proven defaults); tests pass small ones and must then
+  // verify with VerifyOptions::insecure_test_parameters.
+  crypto::BasefoldParams params = crypto::basefold_default_params();
+  bool allow_partial = false;
+  // Refuse parameters below the security floor (the CLI always does).
+  bool enforce_security_floor = true;
+};
+
+struct ProveResult {
+  ProveOutcome outcome = ProveOutcome::kCertified;
+  std::string message;               // why not certified (one line per problem)
+  std::vector<std::uint8_t> certificate;
+  commitment::ModelCommitment base;  // as used
+  commitment::ModelCommitment candidate;
+  double commit_seconds = 0, prove_seconds = 0;
+};
+
+// Commits (base unless given, candidate at the base's scales), builds the
+// statement, checks frozen tensors, proves the norms, checks every bound,
+// and returns the certificate only if the candidate complies with every
+// certified rule. Throws Error for unreadable input or a policy problem.
+ProveResult prove_certificate(const policy::Policy& policy, const Checkpoint& base, const Checkpoint& candidate,
+                              const commitment::ModelCommitment* base_commitment, const ProveOptions& options = {});
+
+struct VerifyOptions {
+  // TESTS ONLY (the CLI never sets it): skip the security floor so that
+  // certificates with small Basefold parameters verify.
+  bool insecure_test_parameters = false;
+};
+
+// One line of the report, per base tensor.
+struct TensorFinding {
+  std::string name;
+  std::string rule;     // rule name, or "default"
+  std::string claim;    // "frozen", "allow", "frobenius.absolute", "frobenius.relative", "frobenius"
+  std::int32_t scale = 0;
+  uint128 delta_squares = 0;  // S (norm claims)
+  uint128 base_squares = 0;   // Q (relative)
+  std::optional<double> absolute_bound, relative_bound;  // the policy's numbers
+  double norm = 0;            // sqrt(S) 2^-s: ||Delta||_F of the encodings, in real units
+  double relative = 0;        // sqrt(S / Q)
+  std::vector<std::string> uncovered;  // classes of its rule not certified
+};
+
+struct VerifyReport {
+  CheckFailure failure;  // empty when valid
+  bool valid() const noexcept { return !failure.failed(); }
+  bool partial = false;
+  Certificate certificate;  // as parsed (when the format check passed)
+  std::vector<TensorFinding> tensors;
+  std::size_t certificate_bytes = 0;
+  double seconds = 0;
+};
+
+// Every check of section 10.4.5 in order; never throws on adversarial input.
+VerifyReport verify_certificate(std::span<const std::uint8_t> bytes, const policy::Policy& policy,
+                                const VerifyOptions& options = {});
+
+// The one-line reason: "certificate invalid: norm proof: range_rejected (...)".
+std::string failure_line(const CheckFailure& failure);
+
+}  // namespace fti::certify

@@ -1,0 +1,194 @@
+#include "engine/certify/exact_bound.h"
+
+#include <algorithm>
+#include <cmath>
+#include <compare>
+#include <vector>
+
+#include "engine/common/error.h"
+#include "policy/policy_number.h"
+
+namespace fti::certify {
+namespace {
+
+// Minimal unsigned big integer (little-endian 32-bit limbs), enough for
+// products of powers of 2 and 10 and comparisons.
+struct Big {
+  std::vector<std::uint32_t> limbs;  // no leading zero limbs
+
+  static Big of(uint128 v) {
+    Big b;
+    while (v != 0) {
+      b.limbs.push_back(static_cast<std::uint32_t>(v));
+      v >>= 32;
+    }
+    return b;
+  }
+  void trim() {
+    while (!limbs.empty() && limbs.back() == 0) limbs.pop_back();
+  }
+  void mul_small(std::uint32_t k) {
+    std::uint64_t carry = 0;
+    for (std::uint32_t& l : limbs) {
+      const std::uint64_t t = std::uint64_t{l} * k + carry;
+      l = static_cast<std::uint32_t>(t);
+      carry = t >> 32;
+    }
+    if (carry != 0) limbs.push_back(static_cast<std::uint32_t>(carry));
+    trim();
+  }
+  void shl(unsigned bits) {
+    if (limbs.empty()) return;
+    const unsigned whole = bits / 32, part = bits % 32;
+    if (part != 0) {
+      std::uint32_t carry = 0;
+      for (std::uint32_t& l : limbs) {
+        const std::uint32_t next = l >> (32 - part);
+        l = (l << part) | carry;
+        carry = next;
+      }
+      if (carry != 0) limbs.push_back(carry);
+    }
+    limbs.insert(limbs.begin(), whole, 0u);
+  }
+  void mul_pow10(unsigned e) {
+    for (unsigned i = 0; i < e; ++i) mul_small(10);
+  }
+  friend Big operator*(const Big& a, const Big& b) {
+    Big r;
+    if (a.limbs.empty() || b.limbs.empty()) return r;
+    r.limbs.assign(a.limbs.size() + b.limbs.size(), 0);
+    for (std::size_t i = 0; i < a.limbs.size(); ++i) {
+      std::uint64_t carry = 0;
+      for (std::size_t j = 0; j < b.limbs.size(); ++j) {
+        const std::uint64_t t = std::uint64_t{a.limbs[i]} * b.limbs[j] + r.limbs[i + j] + carry;
+        r.limbs[i + j] = static_cast<std::uint32_t>(t);
+        carry = t >> 32;
+      }
+      r.limbs[i + b.limbs.size()] = static_cast<std::uint32_t>(carry);
+    }
+    r.trim();
+    return r;
+  }
+  friend std::strong_ordering operator<=>(const Big& a, const Big& b) {
+    if (a.limbs.size() != b.limbs.size()) return a.limbs.size() <=> b.limbs.size();
+    for (std::size_t i = a.limbs.size(); i-- > 0;) {
+      if (a.limbs[i] != b.limbs[i]) return a.limbs[i] <=> b.limbs[i];
+    }
+    return std::strong_ordering::equal;
+  }
+  friend bool operator==(const Big& a, const Big& b) { return a.limbs == b.limbs; }
+};
+
+// floor(num / den) capped at `cap` (den > 0), by bisection on r * den <= num.
+uint128 floor_ratio(const Big& num, const Big& den, uint128 cap) {
+  if (Big::of(cap) * den <= num) return cap;
+  uint128 lo = 0, hi = cap;  // lo * den <= num < hi * den
+  while (hi - lo > 1) {
+    const uint128 mid = lo + (hi - lo) / 2;
+    if (Big::of(mid) * den <= num) {
+      lo = mid;
+    } else {
+      hi = mid;
+    }
+  }
+  return lo;
+}
+
+// num / den = m^2 10^(2e) 2^shift as two big integers.
+void square_scaled(const Decimal& d, std::int64_t shift, Big& num, Big& den) {
+  num = Big::of(uint128{d.mantissa} * d.mantissa);
+  den = Big::of(1);
+  const std::int64_t e10 = 2 * static_cast<std::int64_t>(d.exponent);
+  if (e10 >= 0) {
+    num.mul_pow10(static_cast<unsigned>(e10));
+  } else {
+    den.mul_pow10(static_cast<unsigned>(-e10));
+  }
+  if (shift >= 0) {
+    num.shl(static_cast<unsigned>(shift));
+  } else {
+    den.shl(static_cast<unsigned>(-shift));
+  }
+}
+
+}  // namespace
+
+std::optional<Decimal> parse_exact_decimal(std::string_view text) {
+  Decimal d;
+  std::size_t i = 0;
+  unsigned digits = 0;
+  bool any = false, point = false;
+  std::int64_t exponent = 0;
+  for (; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '.') {
+      if (point) return std::nullopt;
+      point = true;
+      continue;
+    }
+    if (c < '0' || c > '9') break;
+    any = true;
+    if (d.mantissa == 0 && c == '0') {
+      if (point) --exponent;
+      continue;
+    }
+    if (++digits > 19) return std::nullopt;
+    d.mantissa = d.mantissa * 10 + static_cast<std::uint64_t>(c - '0');
+    if (point) --exponent;
+  }
+  if (!any) return std::nullopt;
+  if (i < text.size()) {
+    if (text[i] != 'e' && text[i] != 'E') return std::nullopt;
+    ++i;
+    bool negative = false;
+    if (i < text.size() && (text[i] == '+' || text[i] == '-')) negative = text[i++] == '-';
+    if (i == text.size() || text.size() - i > 4) return std::nullopt;
+    std::int64_t e = 0;
+    for (; i < text.size(); ++i) {
+      if (text[i] < '0' || text[i] > '9') return std::nullopt;
+      e = e * 10 + (text[i] - '0');
+    }
+    exponent += negative ? -e : e;
+  }
+  if (d.mantissa == 0) exponent = 0;
+  if (exponent < -400 || exponent > 400) return std::nullopt;
+  d.exponent = static_cast<std::int32_t>(exponent);
+  return d;
+}
+
+Decimal policy_decimal(double value) {
+  if (!std::isfinite(value) || value < 0) throw Error(ErrorCode::kPolicy, "a policy bound must be finite and >= 0");
+  const std::optional<Decimal> d = parse_exact_decimal(policy::format_decimal(value));
+  if (!d) throw Error(ErrorCode::kPolicy, "cannot read the policy bound " + policy::format_decimal(value) + " exactly");
+  return *d;
+}
+
+uint128 absolute_bound_squares(const Decimal& beta, std::int32_t scale) {
+  Big num, den;
+  square_scaled(beta, 2 * static_cast<std::int64_t>(scale), num, den);
+  return floor_ratio(num, den, kMaxAbsoluteBound);
+}
+
+Ratio relative_bound_squares(const Decimal& rho) {
+  const uint128 m2 = uint128{rho.mantissa} * rho.mantissa;
+  const uint128 limit = uint128{1} << 64;
+  if (rho.exponent <= 0 && m2 < limit) {
+    uint128 den = 1;
+    bool fits = true;
+    for (std::int32_t i = 0; i < -2 * rho.exponent && fits; ++i) {
+      den *= 10;
+      fits = den < limit;
+    }
+    if (fits) return {static_cast<std::uint64_t>(m2), static_cast<std::uint64_t>(den)};
+  }
+  Big num, den;
+  for (int k = 62; k >= 0; --k) {
+    square_scaled(rho, k, num, den);
+    const uint128 n = floor_ratio(num, den, limit);
+    if (n < limit) return {static_cast<std::uint64_t>(n), std::uint64_t{1} << k};
+  }
+  return {~std::uint64_t{0}, 1};  // rho^2 >= 2^64: the largest ratio below it
+}
+
+}  // namespace fti::certify

@@ -1,0 +1,47 @@
+// Exact conversion of a policy's decimal bounds into the integer bounds of a
+// norm statement (docs/PROTOCOL.md, section 10.4.3). A policy number is a
+// double whose canonical spelling is the shortest decimal that reads back as
+// it (policy/policy_number.h); the certificate speaks of that decimal, read
+// exactly as m * 10^e, never of a floating-point product. Every conversion
+// rounds DOWN, so a certified bound is never looser than the policy's.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "engine/common/int128.h"
+
+namespace fti::certify {
+
+// A non-negative decimal m * 10^e (m < 10^19).
+struct Decimal {
+  std::uint64_t mantissa = 0;
+  std::int32_t exponent = 0;
+};
+
+// Parses "0.004", "5e-05", "1e+300", "12" (the spellings std::to_chars
+// produces). nullopt for anything else (a sign, nan, inf, more than 19 digits).
+std::optional<Decimal> parse_exact_decimal(std::string_view text);
+// The decimal of a policy number: parse_exact_decimal(format_decimal(value)).
+// Throws Error(kPolicy) for a negative or non-finite value.
+Decimal policy_decimal(double value);
+
+// Cap on an absolute bound: any S a norm proof can show is < 2^78, so a
+// bound above 2^120 says nothing more and is stored as 2^120.
+inline constexpr uint128 kMaxAbsoluteBound = uint128{1} << 120;
+
+// floor((beta * 2^scale)^2), capped at kMaxAbsoluteBound (scale in
+// [-1100, 1100]). Exact: big-integer arithmetic, no floating point.
+uint128 absolute_bound_squares(const Decimal& beta, std::int32_t scale);
+
+// num / den <= rho^2 with num, den < 2^64, den >= 1: exactly rho^2 when
+// m^2 and 10^(-2e) fit in 64 bits, otherwise floor(rho^2 2^k) / 2^k for the
+// largest k <= 62 whose numerator fits (rounded down).
+struct Ratio {
+  std::uint64_t num = 0;
+  std::uint64_t den = 1;
+};
+Ratio relative_bound_squares(const Decimal& rho);
+
+}  // namespace fti::certify

@@ -1,0 +1,352 @@
+// Drift certificates end to end through the library (docs/PROTOCOL.md 10.4):
+// generated transformer-shaped BF16 checkpoints, small Basefold parameters
+// through the test-only options (the CLI tests show the CLI never accepts
+// them), and a cheating prover that skips the honest prover's checks.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <random>
+
+#include "engine/certify/certificate.h"
+#include "engine/certify/certify.h"
+#include "engine/certify/exact_bound.h"
+#include "engine/commitment/model_commitment.h"
+#include "engine/crypto/basefold_commit.h"
+#include "engine/drift/norm.h"
+#include "engine/drift/norm_layout.h"
+#include "policy/canonical.h"
+#include "policy/policy_parser.h"
+#include "registry/checkpoint.h"
+#include "tests/support/model_fixtures.h"
+#include "tests/support/temp_dir.h"
+
+namespace fti::certify {
+namespace {
+
+using fti::testing::TempDir;
+
+crypto::BasefoldParams small_params() {
+  crypto::BasefoldParams p;
+  p.log_blowup = 1;
+  p.commit_leaf_log_size = 2;
+  p.fold_log_arity = 2;
+  p.final_log_size = 2;
+  p.num_queries = 3;
+  p.grinding_bits = 0;
+  p.cap_log = 0;
+  return p;
+}
+
+constexpr const char* kPolicy = R"(version: 1
+rules:
+  - name: attention
+    match: "model.layers.*.self_attn.**"
+    norm: {frobenius: {relative: 0.05}}
+  - name: mlp
+    match: "model.layers.*.mlp.**"
+    norm: {frobenius: {absolute: 0.05, relative: 0.05}}
+  - name: frozen
+    match: "**"
+    frozen: true
+)";
+
+// Flips mantissa bit `bit` (0 = least significant) of every BF16 value.
+void flip_mantissa(TensorData& t, unsigned bit) {
+  for (std::size_t i = 0; i < t.bytes.size(); i += 2) t.bytes[i] ^= static_cast<std::uint8_t>(1u << bit);
+}
+
+class Certify : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    base_tensors_ = fti::testing::make_model_tensors(1, 16, 7);
+    fti::testing::write_model(dir_.path() / "base", base_tensors_, 1);
+    write_candidate("good", 0, 0);     // lsb flips: relative change ~2^-8
+    write_candidate("bad", 4, 0);      // bit 4: relative change ~2^-3 > 0.05
+    write_candidate("frozenbad", 0, 1);
+  }
+  // mlp and attention tensors get `bit` flipped; with `touch_frozen` the embedding too.
+  void write_candidate(const std::string& name, unsigned bit, int touch_frozen) {
+    std::vector<TensorData> t = base_tensors_;
+    for (TensorData& d : t) {
+      const std::string& n = d.spec.name;
+      if (n.find("self_attn") != std::string::npos || n.find("mlp") != std::string::npos) flip_mantissa(d, bit);
+      if (touch_frozen != 0 && n == "model.embed_tokens.weight") d.bytes[0] ^= 1;
+    }
+    fti::testing::write_model(dir_.path() / name, t, 1);
+  }
+  Checkpoint open(const std::string& name) const { return Checkpoint::open_local(dir_.path() / name); }
+  ProveResult prove(const std::string& cand, const char* policy_text = kPolicy, bool partial = false) {
+    const policy::Policy policy = policy::parse_policy(policy_text, "p.yaml");
+    ProveOptions o;
+    o.params = small_params();
+    o.enforce_security_floor = false;
+    o.allow_partial = partial;
+    return prove_certificate(policy, open("base"), open(cand), nullptr, o);
+  }
+  static VerifyReport verify(std::span<const std::uint8_t> bytes, const char* policy_text = kPolicy) {
+    return verify_certificate(bytes, policy::parse_policy(policy_text, "p.yaml"), {.insecure_test_parameters = true});
+  }
+  const std::vector<std::uint8_t>& good() {
+    if (good_.empty()) {
+      const ProveResult r = prove("good");
+      EXPECT_EQ(r.outcome, ProveOutcome::kCertified) << r.message;
+      good_ = r.certificate;
+    }
+    return good_;
+  }
+  static Certificate parsed(std::span<const std::uint8_t> bytes) {
+    Certificate c;
+    const CheckFailure f = parse_certificate(bytes, c);
+    EXPECT_FALSE(f.failed()) << f.reason;
+    return c;
+  }
+  // A cheating prover: proves `statement` directly with prove_norms on the
+  // certificate transcript, whatever the bounds, and serializes.
+  std::vector<std::uint8_t> forge(const std::string& cand, const CertStatement& statement, const char* policy_text) {
+    const policy::Policy policy = policy::parse_policy(policy_text, "p.yaml");
+    const Checkpoint b = open("base"), c = open(cand);
+    Certificate cert;
+    cert.params = small_params();
+    commitment::CommitOptions o;
+    o.params = cert.params;
+    cert.base = commitment::commit_model(b, o);
+    o.given_scales = commitment::scales_of(cert.base);
+    cert.candidate = commitment::commit_model(c, o);
+    cert.policy_canonical = policy::canonical_policy(policy);
+    cert.policy_digest = policy::policy_digest(policy);
+    cert.statement = statement;
+    drift::NormLayout layout;
+    EXPECT_EQ(drift::NormLayout::make(cert.base, cert.candidate, statement.norm, layout), drift::DriftStatus::kOk);
+    std::vector<crypto::BasefoldProverData> bd, cd;
+    bd.reserve(cert.base.groups.size());
+    cd.reserve(cert.candidate.groups.size());
+    std::vector<const crypto::BasefoldProverData*> bp, cp;
+    for (std::size_t g = 0; g < cert.base.groups.size(); ++g) {
+      bd.push_back(crypto::basefold_commit(cert.params, commitment::group_tables(b, cert.base, g)));
+      bp.push_back(&bd.back());
+    }
+    for (std::size_t g = 0; g < cert.candidate.groups.size(); ++g) {
+      cd.push_back(crypto::basefold_commit(cert.params, commitment::group_tables(c, cert.candidate, g)));
+      cp.push_back(&cd.back());
+    }
+    crypto::Transcript t =
+        certificate_transcript(cert.params, cert.policy_digest, cert.base, cert.candidate, cert.statement);
+    drift::NormProverOutput out = drift::prove_norms(cert.base, bp, cert.candidate, cp, statement.norm, t);
+    cert.disclosure = out.disclosure;
+    cert.norm_proof = out.proof.serialize();
+    return serialize_certificate(cert);
+  }
+  CertStatement statement_of(const std::string& cand, const char* policy_text = kPolicy) {
+    const policy::Policy policy = policy::parse_policy(policy_text, "p.yaml");
+    commitment::CommitOptions o;
+    o.params = small_params();
+    const auto b = commitment::commit_model(open("base"), o);
+    o.given_scales = commitment::scales_of(b);
+    const auto c = commitment::commit_model(open(cand), o);
+    StatementBuild build = build_statement(policy, b, c);
+    EXPECT_TRUE(build.violations.empty());
+    return build.statement;
+  }
+
+  TempDir dir_;
+  std::vector<TensorData> base_tensors_;
+  std::vector<std::uint8_t> good_;
+};
+
+TEST(ExactBound, DecimalsAreReadExactlyAndRoundedDown) {
+  EXPECT_EQ(absolute_bound_squares(policy_decimal(0.5), 21), uint128{1} << 40);
+  // 0.1 * 2^10 = 102.4, squared 10485.76 -> 10485 (a double product could round up).
+  EXPECT_EQ(absolute_bound_squares(policy_decimal(0.1), 10), 10485u);
+  EXPECT_EQ(absolute_bound_squares(policy_decimal(0.3), 2), 1u);  // 1.44
+  EXPECT_EQ(absolute_bound_squares(policy_decimal(0.1), 0), 0u);
+  EXPECT_EQ(absolute_bound_squares(policy_decimal(3), -1), 2u);     // 2.25
+  EXPECT_EQ(absolute_bound_squares(policy_decimal(1e300), 1000), kMaxAbsoluteBound);
+  EXPECT_EQ(absolute_bound_squares(policy_decimal(1e-300), -1000), 0u);
+  const Ratio r = relative_bound_squares(policy_decimal(0.01));
+  EXPECT_EQ(r.num, 1u);
+  EXPECT_EQ(r.den, 10000u);
+  const Ratio big = relative_bound_squares(policy_decimal(0.123456789012345));  // m^2 > 2^64: rounded down
+  EXPECT_LE(static_cast<long double>(big.num) / big.den, 0.123456789012345L * 0.123456789012345L);
+  EXPECT_GT(static_cast<long double>(big.num) / big.den, 0.123456789012345L * 0.123456789012345L * (1 - 1e-15L));
+  const std::optional<Decimal> d = parse_exact_decimal("1.25e-3");
+  ASSERT_TRUE(d);
+  EXPECT_EQ(d->mantissa, 125u);
+  EXPECT_EQ(d->exponent, -5);
+  EXPECT_FALSE(parse_exact_decimal("-1"));
+  EXPECT_FALSE(parse_exact_decimal("nan"));
+}
+
+TEST_F(Certify, CompliantCandidateCertifiesAndVerifies) {
+  const VerifyReport r = verify(good());
+  ASSERT_TRUE(r.valid()) << failure_line(r.failure);
+  EXPECT_FALSE(r.partial);
+  std::size_t frozen = 0, norms = 0;
+  for (const TensorFinding& f : r.tensors) {
+    frozen += f.claim == "frozen" ? 1u : 0u;
+    if (f.claim.starts_with("frobenius")) {
+      ++norms;
+      EXPECT_GT(f.norm, 0.0) << f.name;
+      EXPECT_LE(f.relative, 0.05) << f.name;
+    }
+  }
+  EXPECT_EQ(norms, 6u);   // q, k, v, o, up, down
+  EXPECT_EQ(frozen, 3u);  // embeddings, layernorm, lm_head
+  EXPECT_EQ(r.certificate.statement.extra_absolute.size(), 2u);  // mlp: absolute and relative
+}
+
+TEST_F(Certify, ViolatingCandidateIsRefusedByTheProver) {
+  const ProveResult r = prove("bad");
+  EXPECT_EQ(r.outcome, ProveOutcome::kViolation);
+  EXPECT_TRUE(r.certificate.empty());
+  EXPECT_NE(r.message.find("exceeds its bound"), std::string::npos) << r.message;
+  const ProveResult f = prove("frozenbad");
+  EXPECT_EQ(f.outcome, ProveOutcome::kViolation);
+  EXPECT_NE(f.message.find("model.embed_tokens.weight"), std::string::npos) << f.message;
+}
+
+TEST_F(Certify, ForgedProofOfAViolatingCandidateIsRejected) {
+  const std::vector<std::uint8_t> forged = forge("bad", statement_of("bad"), kPolicy);
+  const VerifyReport r = verify(forged);
+  EXPECT_FALSE(r.valid());
+  EXPECT_EQ(r.failure.check, "bounds") << failure_line(r.failure);
+}
+
+TEST_F(Certify, ForgedLooserBoundIsRejected) {
+  CertStatement st = statement_of("bad");
+  for (drift::NormTensor& t : st.norm.tensors) t.bound.num *= 100;  // relative 0.5 instead of 0.05
+  st.extra_absolute.clear();
+  const VerifyReport r = verify(forge("bad", st, kPolicy));
+  EXPECT_EQ(r.failure.check, "statement") << failure_line(r.failure);
+}
+
+TEST_F(Certify, FrozenForgedIsRejected) {
+  const VerifyReport r = verify(forge("frozenbad", statement_of("frozenbad"), kPolicy));
+  EXPECT_EQ(r.failure.check, "frozen") << failure_line(r.failure);
+}
+
+TEST_F(Certify, AnotherPolicyIsRejected) {
+  std::string other = kPolicy;
+  other.replace(other.find("relative: 0.05}}"), 16, "relative: 0.06}}");
+  const VerifyReport r = verify(good(), other.c_str());
+  EXPECT_EQ(r.failure.check, "policy") << failure_line(r.failure);
+}
+
+TEST_F(Certify, LoweringOrEditingABoundInTheCertificateIsRejected) {
+  for (int variant = 0; variant < 2; ++variant) {
+    Certificate c = parsed(good());
+    if (variant == 0) {
+      c.statement.norm.tensors[0].bound.num = 0;  // claim a tighter bound than the policy's
+    } else {
+      c.statement.extra_absolute[0].max_delta_squares += 1;  // or a looser one
+    }
+    const VerifyReport r = verify(serialize_certificate(c));
+    EXPECT_EQ(r.failure.check, "statement") << failure_line(r.failure);
+  }
+}
+
+TEST_F(Certify, ReplayAgainstAnotherCandidateOrBaseIsRejected) {
+  // Another compliant candidate (bit 1 flips), proven separately.
+  write_candidate("good2", 1, 0);
+  const ProveResult other = prove("good2");
+  ASSERT_EQ(other.outcome, ProveOutcome::kCertified) << other.message;
+  const Certificate o = parsed(other.certificate);
+  {
+    Certificate c = parsed(good());
+    c.candidate = o.candidate;  // the proof of `good` against good2's commitment
+    const VerifyReport r = verify(serialize_certificate(c));
+    EXPECT_FALSE(r.valid());
+    EXPECT_EQ(r.failure.check, "norm proof") << failure_line(r.failure);
+  }
+  {
+    // Another base: good2 as base commitment (same shapes).
+    Certificate c = parsed(good());
+    commitment::CommitOptions opt;
+    opt.params = small_params();
+    c.base = commitment::commit_model(open("good2"), opt);
+    const VerifyReport r = verify(serialize_certificate(c));
+    EXPECT_FALSE(r.valid()) << "replayed against another base";
+  }
+}
+
+TEST_F(Certify, SmallOrConjecturedParametersFailTheFloor) {
+  // The test's small parameters: rejected without the test-only option.
+  const VerifyReport r =
+      verify_certificate(good(), policy::parse_policy(kPolicy, "p.yaml"));  // default: floor enforced
+  EXPECT_EQ(r.failure.check, "parameters") << failure_line(r.failure);
+  EXPECT_NE(r.failure.reason.find("insecure_parameters"), std::string::npos) << r.failure.reason;
+  // The conjectured regime in the header (checksum recomputed): refused first.
+  std::vector<std::uint8_t> bytes = good();
+  const std::size_t header = kCertificateMagic.size() + 8 + 12 + 4 + kCertificateProtocolId.size();
+  ASSERT_EQ(bytes[header], 1u);  // security = unique decoding
+  bytes[header] = 2;
+  const Sha256Digest sum = sha256(std::span(bytes).first(bytes.size() - 32));
+  std::copy(sum.begin(), sum.end(), bytes.end() - 32);
+  const VerifyReport c = verify(bytes);
+  EXPECT_EQ(c.failure.check, "parameters") << failure_line(c.failure);
+  EXPECT_NE(c.failure.reason.find("conjectured"), std::string::npos);
+}
+
+TEST_F(Certify, TruncatedCertificatesAreRejected) {
+  const std::vector<std::uint8_t>& bytes = good();
+  for (std::size_t len = 0; len < bytes.size(); len += 1 + len / 7) {
+    const VerifyReport r = verify(std::span(bytes).first(len));
+    EXPECT_EQ(r.failure.check, "format") << len;
+  }
+}
+
+TEST_F(Certify, FlippedBytesAreRejected) {
+  const std::vector<std::uint8_t>& bytes = good();
+  const auto start = std::chrono::steady_clock::now();
+  // Every byte, checksum left alone: the checksum catches it.
+  for (std::size_t i = 0; i < bytes.size(); i += 1) {
+    std::vector<std::uint8_t> b = bytes;
+    b[i] ^= 0x01;
+    if (i % 97 == 0 || i >= bytes.size() - 64) {
+      EXPECT_FALSE(verify(b).valid()) << i;
+    }
+  }
+  // A dense sample with the checksum recomputed: the structural and
+  // cryptographic checks catch it (a writer with a valid checksum).
+  std::mt19937_64 rng(5);
+  std::size_t sampled = 0;
+  for (std::size_t i = 0; i + 32 < bytes.size(); i += 1 + rng() % 64) {
+    std::vector<std::uint8_t> b = bytes;
+    b[i] ^= static_cast<std::uint8_t>(1u << (rng() % 8));
+    const Sha256Digest sum = sha256(std::span(b).first(b.size() - 32));
+    std::copy(sum.begin(), sum.end(), b.end() - 32);
+    EXPECT_FALSE(verify(b).valid()) << "byte " << i;
+    ++sampled;
+  }
+  EXPECT_GT(sampled, 100u);
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), 60.0);
+}
+
+TEST_F(Certify, UncertifiableRulesNeedAllowPartial) {
+  const char* policy = R"(version: 1
+rules:
+  - name: attention
+    match: "model.layers.*.self_attn.**"
+    rank: {max: 4, residual: {relative: 0.05}}
+  - name: mlp
+    match: "model.layers.*.mlp.**"
+    norm: {frobenius: {relative: 0.05}, max_abs: 0.1}
+  - name: frozen
+    match: "**"
+    frozen: true
+)";
+  const ProveResult refused = prove("good", policy);
+  EXPECT_EQ(refused.outcome, ProveOutcome::kUncertifiable);
+  EXPECT_NE(refused.message.find("attention"), std::string::npos) << refused.message;
+  const ProveResult partial = prove("good", policy, true);
+  ASSERT_EQ(partial.outcome, ProveOutcome::kCertified) << partial.message;
+  const VerifyReport r = verify(partial.certificate, policy);
+  ASSERT_TRUE(r.valid()) << failure_line(r.failure);
+  EXPECT_TRUE(r.partial);
+  ASSERT_EQ(r.certificate.statement.uncovered.size(), 2u);
+  EXPECT_EQ(r.certificate.statement.uncovered[0].rule, "attention");
+  EXPECT_EQ(r.certificate.statement.uncovered[0].what, "rank");
+  EXPECT_EQ(r.certificate.statement.uncovered[1].what, "norm.max_abs");
+}
+
+}  // namespace
+}  // namespace fti::certify

@@ -1,0 +1,168 @@
+// `fti prove` / `fti verify` on the demo models (docs/PROTOCOL.md 10.4): a
+// compliant LoRA candidate certifies and verifies with the proven parameters;
+// a violating one gets no certificate; another policy, a tampered model
+// (--against), a corrupt file, and a certificate made with small test
+// parameters through the library are all rejected (exit 4); auditor mode.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "engine/certify/certify.h"
+#include "policy/policy_parser.h"
+#include "registry/checkpoint.h"
+#include "tests/cli/fti_cli.h"
+#include "tests/support/model_fixtures.h"
+#include "tests/support/run_command.h"
+#include "tests/support/temp_dir.h"
+
+namespace fti {
+namespace {
+
+using testing::CommandResult;
+using testing::fti_cli;
+using testing::TempDir;
+
+constexpr const char* kPolicy = R"(version: 1
+preset: llama
+rules:
+  - name: attention-qv
+    match: "model.layers.*.self_attn.{q,v}_proj.weight"
+    norm:
+      frobenius: {relative: 5%, absolute: 1.0}
+  - name: frozen
+    match: "**"
+    frozen: true
+)";
+
+class CertifyCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(fti_cli({"demo", "--out", (dir_ / "demo").string()}, dir_).exit_code, 0);
+    testing::write_text(dir_ / "policy.yaml", kPolicy);
+  }
+  std::string demo(const char* name) const { return (dir_ / "demo" / name).string(); }
+  std::string path(const char* name) const { return (dir_ / name).string(); }
+  CommandResult prove(const std::string& candidate, const std::string& out, std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"prove", "--base", demo("base"), "--candidate", candidate,
+                                     "--policy", path("policy.yaml"), "--out", out};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return fti_cli(args, dir_);
+  }
+  CommandResult verify(const std::string& cert, std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"verify", cert, "--policy", path("policy.yaml")};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return fti_cli(args, dir_);
+  }
+  // One proven certificate for the fixture (the CLI's proven parameters).
+  void make_certificate() {
+    const CommandResult r = prove(demo("candidate-lora"), path("lora.fticert"));
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  }
+  TempDir dir_;
+};
+
+TEST_F(CertifyCli, CompliantCandidateCertifiesAndVerifiesThenTamperingIsCaught) {
+  make_certificate();
+  CommandResult r = verify(path("lora.fticert"));
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("verdict: VALID"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("attention-qv"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("fixed-point encodings"), std::string::npos) << r.out;
+
+  r = verify(path("lora.fticert"), {"--json", "--report-dir", path("reports")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["valid"], true);
+  EXPECT_EQ(j["partial"], false);
+  EXPECT_TRUE(std::filesystem::exists(dir_ / "reports" / "report.json"));
+
+  // --against: the certified candidate matches, the tampered one does not.
+  EXPECT_EQ(verify(path("lora.fticert"), {"--against", demo("candidate-lora")}).exit_code, 0);
+  r = verify(path("lora.fticert"), {"--against", demo("candidate-tampered")});
+  EXPECT_EQ(r.exit_code, 4) << r.out << r.err;
+  EXPECT_NE(r.err.find("certificate invalid: against:"), std::string::npos) << r.err;
+
+  // Another policy (a different bound).
+  std::string other = kPolicy;
+  other.replace(other.find("5%"), 2, "4%");
+  testing::write_text(dir_ / "other.yaml", other);
+  r = fti_cli({"verify", path("lora.fticert"), "--policy", path("other.yaml")}, dir_);
+  EXPECT_EQ(r.exit_code, 4);
+  EXPECT_NE(r.err.find("certificate invalid: policy:"), std::string::npos) << r.err;
+
+  // A flipped byte and a truncated file.
+  std::vector<std::uint8_t> bytes = testing::read_bytes(dir_ / "lora.fticert");
+  std::vector<std::uint8_t> flipped = bytes;
+  flipped[flipped.size() / 2] ^= 0x40;
+  testing::write_bytes(dir_ / "flipped.fticert", flipped);
+  EXPECT_EQ(verify(path("flipped.fticert")).exit_code, 4);
+  testing::write_bytes(dir_ / "cut.fticert", std::vector<std::uint8_t>(bytes.begin(), bytes.begin() + 1000));
+  r = verify(path("cut.fticert"));
+  EXPECT_EQ(r.exit_code, 4);
+  EXPECT_NE(r.err.find("certificate invalid: format:"), std::string::npos) << r.err;
+
+  // Auditor mode: one valid and two invalid files.
+  std::filesystem::create_directories(dir_ / "certs");
+  std::filesystem::copy_file(dir_ / "lora.fticert", dir_ / "certs" / "a.fticert");
+  std::filesystem::copy_file(dir_ / "cut.fticert", dir_ / "certs" / "b.fticert");
+  r = verify(path("certs"));
+  EXPECT_EQ(r.exit_code, 4) << r.out;
+  EXPECT_NE(r.out.find("a.fticert: valid"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("b.fticert: certificate invalid: format"), std::string::npos) << r.out;
+  std::filesystem::remove(dir_ / "certs" / "b.fticert");
+  EXPECT_EQ(verify(path("certs")).exit_code, 0);
+}
+
+TEST_F(CertifyCli, ViolatingCandidateGetsNoCertificate) {
+  const CommandResult r = prove(demo("candidate-tampered"), path("bad.fticert"));
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.err.find("model.embed_tokens.weight"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "bad.fticert"));
+}
+
+TEST_F(CertifyCli, UncertifiableRulesNeedAllowPartial) {
+  // The demo policy has a rank rule and a budget.
+  const std::vector<std::string> args = {"prove",  "--base",   demo("base"),       "--candidate",
+                                         demo("candidate-lora"), "--policy", demo("policy.yaml"), "--out",
+                                         path("p.fticert")};
+  CommandResult r = fti_cli(args, dir_);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("lora-attention"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "p.fticert"));
+  std::vector<std::string> partial = args;
+  partial.push_back("--allow-partial");
+  r = fti_cli(partial, dir_);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = fti_cli({"verify", path("p.fticert"), "--policy", demo("policy.yaml")}, dir_);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("PARTIAL"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("not certified: rule lora-attention (rank"), std::string::npos) << r.out;
+}
+
+TEST_F(CertifyCli, SmallTestParametersNeverVerifyThroughTheCli) {
+  // Made through the library's test-only path (small Basefold parameters).
+  const policy::Policy policy = policy::parse_policy(kPolicy, "policy.yaml");
+  certify::ProveOptions o;
+  o.params.num_queries = 8;
+  o.params.grinding_bits = 0;
+  o.enforce_security_floor = false;
+  const certify::ProveResult p = certify::prove_certificate(policy, Checkpoint::open_local(demo("base")),
+                                                          Checkpoint::open_local(demo("candidate-lora")), nullptr, o);
+  ASSERT_EQ(p.outcome, certify::ProveOutcome::kCertified) << p.message;
+  testing::write_bytes(dir_ / "small.fticert", p.certificate);
+  const CommandResult r = verify(path("small.fticert"));
+  EXPECT_EQ(r.exit_code, 4) << r.out;
+  EXPECT_NE(r.err.find("certificate invalid: parameters:"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("insecure_parameters"), std::string::npos) << r.err;
+}
+
+TEST_F(CertifyCli, UsageAndInputErrors) {
+  EXPECT_EQ(fti_cli({"verify", path("missing.fticert"), "--policy", path("policy.yaml")}, dir_).exit_code, 3);
+  testing::write_text(dir_ / "broken.yaml", "version: 1\nrules: [\n");
+  EXPECT_EQ(fti_cli({"verify", path("missing.fticert"), "--policy", path("broken.yaml")}, dir_).exit_code, 2);
+  EXPECT_EQ(fti_cli({"verify", path("missing.fticert")}, dir_).exit_code, 2);
+}
+
+}  // namespace
+}  // namespace fti
