@@ -77,7 +77,6 @@ struct Big {
     }
     return std::strong_ordering::equal;
   }
-  friend bool operator==(const Big& a, const Big& b) { return a.limbs == b.limbs; }
 };
 
 // floor(num / den) capped at `cap` (den > 0), by bisection on r * den <= num.
