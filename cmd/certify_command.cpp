@@ -22,6 +22,7 @@
 #include "engine/commitment/commitment_file.h"
 #include "engine/common/atomic_file.h"
 #include "engine/common/error.h"
+#include "engine/common/sha256.h"
 #include "engine/common/text.h"
 #include "policy/diagnostic.h"
 #include "policy/policy_parser.h"
@@ -36,9 +37,29 @@ struct ProveCommandOptions {
 };
 
 struct VerifyCommandOptions {
-  std::string certificate, policy, report_dir, against;
+  std::string certificate, policy, report_dir, against, base_commitment, base_root;
   bool json = false;
 };
+
+// The registered base an auditor trusts: the certificate carries the base's
+// commitment, and its proofs speak of that commitment, so without this check
+// a certificate issued against some other "base" would verify (soundness
+// review, finding 4). nullopt when neither option is given.
+std::optional<Sha256Digest> trusted_base_root(const VerifyCommandOptions& options) {
+  if (!options.base_root.empty()) {
+    const auto root = parse_hex_digest<32>(options.base_root);
+    if (!root) throw Error(ErrorCode::kUsage, "verify: --base-root must be 64 hex digits (a commitment root)");
+    return root;
+  }
+  if (!options.base_commitment.empty()) return commitment::read_commitment_file(options.base_commitment).root;
+  return std::nullopt;
+}
+
+void check_trusted_base(const std::optional<Sha256Digest>& trusted, certify::VerifyReport& r) {
+  if (!trusted || !r.valid() || r.certificate.base.root == *trusted) return;
+  r.failure = {"base", fmt::format("the certificate's base (root {}) is not the trusted base (root {})",
+                                   to_hex(r.certificate.base.root), to_hex(*trusted))};
+}
 
 policy::Policy load_policy_file(const std::string& file) {
   policy::PolicyCheck check = policy::check_policy_file(file);
@@ -183,7 +204,8 @@ void print_report(const std::string& path, const certify::VerifyReport& r) {
              r.seconds * 1e3);
 }
 
-int verify_directory(const VerifyCommandOptions& options, const policy::Policy& policy) {
+int verify_directory(const VerifyCommandOptions& options, const policy::Policy& policy,
+                     const std::optional<Sha256Digest>& trusted) {
   std::vector<std::filesystem::path> files;
   for (const auto& entry : std::filesystem::directory_iterator(options.certificate)) {
     if (entry.is_regular_file() && entry.path().extension() == ".fticert") files.push_back(entry.path());
@@ -196,6 +218,7 @@ int verify_directory(const VerifyCommandOptions& options, const policy::Policy& 
     certify::VerifyReport r;
     try {
       r = certify::verify_certificate(certify::read_certificate_file(file), policy);
+      check_trusted_base(trusted, r);
     } catch (const Error& e) {
       r.failure = {"read", e.what()};
     }
@@ -220,10 +243,11 @@ int run_verify(const GlobalOptions& global, const VerifyCommandOptions& options)
   const policy::Policy policy = load_policy_file(options.policy);
   if (std::filesystem::is_directory(options.certificate)) {
     if (!options.against.empty()) throw Error(ErrorCode::kUsage, "verify: --against needs one certificate, not a directory");
-    return verify_directory(options, policy);
+    return verify_directory(options, policy, trusted_base_root(options));
   }
   const std::vector<std::uint8_t> bytes = certify::read_certificate_file(options.certificate);
   certify::VerifyReport r = certify::verify_certificate(bytes, policy);
+  check_trusted_base(trusted_base_root(options), r);
   if (r.valid() && !options.against.empty()) {
     Cache cache = open_cache(global);
     const LoadedModel model = load_model(global, cache, options.against);
@@ -292,13 +316,20 @@ void register_verify(CLI::App& app, GlobalOptions& global, Action& action) {
       "Examples:\n"
       "  fti verify model.fticert --policy policy.yaml\n"
       "  fti verify model.fticert --policy policy.yaml --against ./finetuned\n"
-      "  fti verify certs/ --policy policy.yaml\n");
+      "  fti verify certs/ --policy policy.yaml --base-commitment base.fticommit\n"
+      "Without --base-commitment or --base-root the certificate's own base commitment is taken as\n"
+      "given: compare its root (printed) with the registered base's.\n");
   cmd->add_option("certificate", options->certificate, "Certificate file, or a directory of *.fticert")->required();
   cmd->add_option("--policy", options->policy, "The policy the certificate must have been issued under")->required();
   cmd->add_flag("--json", options->json, "Machine-readable output");
   cmd->add_option("--report-dir", options->report_dir, "Also write report.json here");
   cmd->add_option("--against", options->against,
                   "Also recompute the candidate's commitment from these files and require it equal");
+  cmd->add_option("--base-commitment", options->base_commitment,
+                  "Require the certificate's base to be this commitment (fti commit --out of the registered base)");
+  cmd->add_option("--base-root", options->base_root,
+                  "Require the certificate's base commitment root to be this (64 hex digits)")
+      ->excludes("--base-commitment");
   cmd->callback([&global, &action, options] {
     action = [&global, options] { return run_verify(global, *options); };
   });

@@ -164,5 +164,47 @@ TEST_F(CertifyCli, UsageAndInputErrors) {
   EXPECT_EQ(fti_cli({"verify", path("missing.fticert")}, dir_).exit_code, 2);
 }
 
+// Review finding 4: the certificate carries its own base commitment, so an
+// auditor pins the registered base (a commitment file or its root); a
+// certificate against any other base is then invalid.
+TEST_F(CertifyCli, TrustedBaseIsPinnedByCommitmentOrRoot) {
+  make_certificate();
+  ASSERT_EQ(fti_cli({"commit", demo("base"), "--out", path("base.fticommit")}, dir_).exit_code, 0);
+  const CommandResult other = fti_cli({"commit", demo("candidate-tampered"), "--out", path("other.fticommit")}, dir_);
+  ASSERT_EQ(other.exit_code, 0) << other.err;
+
+  CommandResult r = verify(path("lora.fticert"), {"--base-commitment", path("base.fticommit")});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  r = verify(path("lora.fticert"), {"--base-commitment", path("other.fticommit")});
+  EXPECT_EQ(r.exit_code, 4) << r.out << r.err;
+  EXPECT_NE(r.err.find("is not the trusted base"), std::string::npos) << r.err;
+
+  const CommandResult base = fti_cli({"commit", demo("base")}, dir_);
+  ASSERT_EQ(base.exit_code, 0);
+  const std::size_t at = base.out.find("root:");
+  ASSERT_NE(at, std::string::npos) << base.out;
+  const std::string root = base.out.substr(base.out.find_first_not_of(' ', at + 5), 64);
+  r = verify(path("lora.fticert"), {"--base-root", root});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  std::string wrong = root;
+  wrong[0] = wrong[0] == '0' ? '1' : '0';
+  EXPECT_EQ(verify(path("lora.fticert"), {"--base-root", wrong}).exit_code, 4);
+  EXPECT_EQ(verify(path("lora.fticert"), {"--base-root", "zz"}).exit_code, 2);
+
+  // Auditor mode applies the pin to every certificate of the directory.
+  std::filesystem::create_directories(dir_ / "certs");
+  std::filesystem::copy_file(dir_ / "lora.fticert", dir_ / "certs" / "a.fticert");
+  EXPECT_EQ(fti_cli({"verify", path("certs"), "--policy", path("policy.yaml"), "--base-commitment",
+                     path("base.fticommit")},
+                    dir_)
+                .exit_code,
+            0);
+  EXPECT_EQ(fti_cli({"verify", path("certs"), "--policy", path("policy.yaml"), "--base-commitment",
+                     path("other.fticommit")},
+                    dir_)
+                .exit_code,
+            4);
+}
+
 }  // namespace
 }  // namespace fti
