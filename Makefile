@@ -12,7 +12,7 @@ DEPS := build-essential cmake pkg-config git ca-certificates \
 	libfmt-dev libtbb-dev liblapack-dev libopenblas-dev libgtest-dev googletest \
 	libbenchmark-dev libcli11-dev libcpp-httplib-dev libre2-dev
 
-.PHONY: all deps build test demo bench clean fuzz-deps fuzz-build fuzz-smoke
+.PHONY: all deps build test demo bench clean fuzz-deps fuzz-build fuzz-smoke test-sanitize test-tsan
 
 FUZZ_DIR ?= build-fuzz
 FUZZ_SECONDS ?= 60
@@ -36,6 +36,24 @@ build: deps
 
 test: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS) --timeout 600
+
+# The whole test suite under AddressSanitizer + UndefinedBehaviorSanitizer
+# (stop at the first report) and under ThreadSanitizer. Not part of `make
+# test` (each doubles the build time on a 2-core CI runner); run before each
+# release and after changes to parsers or parallel code (docs/SECURITY.md).
+SANITIZE_DIR ?= build-asan
+TSAN_DIR ?= build-tsan
+test-sanitize: deps
+	cmake -S . -B $(SANITIZE_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFTI_SANITIZE=address,undefined -DFTI_BUILD_BENCH=OFF
+	cmake --build $(SANITIZE_DIR) -j $(JOBS)
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  ctest --test-dir $(SANITIZE_DIR) --output-on-failure -j $(JOBS) --timeout 1800
+
+test-tsan: deps
+	cmake -S . -B $(TSAN_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFTI_SANITIZE=thread -DFTI_BUILD_BENCH=OFF
+	cmake --build $(TSAN_DIR) -j $(JOBS)
+	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+	  ctest --test-dir $(TSAN_DIR) --output-on-failure -j $(JOBS) --timeout 1800
 
 demo: build
 	./scripts/demo.sh $(BUILD_DIR)

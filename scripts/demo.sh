@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make demo`: writes the demo base, two candidates and a policy, then runs
 # the gate on both: the LoRA fine-tune passes (exit 0), the tampered one is
-# blocked (exit 1) with the tensors and policy lines that broke.
+# blocked (exit 1) with the tensors and policy lines that broke; then
+# certifies the LoRA fine-tune and verifies the certificate without weights.
 set -euo pipefail
 build_dir=${1:-build}
 fti="$build_dir/cmd/fti"
@@ -28,6 +29,20 @@ echo "\$ fti gate --policy $out/policy.yaml --base $out/base --candidate $out/ca
 tampered=$?
 echo "exit code: $tampered"
 echo
+echo "== fti prove / fti verify: a certificate for the LoRA fine-tune, checked without the weights"
+echo "   (frozen and norm rules are proven; the rank rule and the budget are not certifiable yet: --allow-partial)"
+echo "\$ fti commit $out/base --out $out/base.fticommit"
+"$fti" commit "$out/base" --out "$out/base.fticommit" > /dev/null
+committed=$?
+echo "\$ fti prove --base $out/base --base-commitment $out/base.fticommit --candidate $out/candidate-lora --policy $out/policy.yaml --allow-partial --out $out/lora.fticert"
+"$fti" prove --base "$out/base" --base-commitment "$out/base.fticommit" --candidate "$out/candidate-lora" \
+  --policy "$out/policy.yaml" --allow-partial --out "$out/lora.fticert" | tail -n 2
+proved=$?
+echo "\$ fti verify $out/lora.fticert --policy $out/policy.yaml --base-commitment $out/base.fticommit"
+"$fti" verify "$out/lora.fticert" --policy "$out/policy.yaml" --base-commitment "$out/base.fticommit" | tail -n 4
+verified=${PIPESTATUS[0]}
+echo "exit code: $verified"
+echo
 echo "== a malformed checkpoint is refused with exit code 3"
 head -c 200 "$out/base/model.safetensors" > "$out/truncated.safetensors"
 "$fti" inspect "$out/truncated.safetensors"
@@ -36,7 +51,9 @@ echo "exit code: $truncated"
 set -e
 echo
 echo "reports: $out/reports-lora/, $out/reports-tampered/"
-if [ "$lora" -ne 0 ] || [ "$tampered" -ne 1 ] || [ "$truncated" -ne 3 ]; then
-  echo "demo: unexpected exit codes (lora $lora, tampered $tampered, truncated $truncated)" >&2
+if [ "$lora" -ne 0 ] || [ "$tampered" -ne 1 ] || [ "$truncated" -ne 3 ] || [ "$committed" -ne 0 ] ||
+  [ "$proved" -ne 0 ] || [ "$verified" -ne 0 ]; then
+  echo "demo: unexpected exit codes (lora $lora, tampered $tampered, truncated $truncated," \
+    "commit $committed, prove $proved, verify $verified)" >&2
   exit 1
 fi
