@@ -1,0 +1,49 @@
+// What a low-rank drift proof states (docs/PROTOCOL.md, section 10.5).
+//
+// For one tensor (by its index in the base commitment; the candidate's tensor
+// of the same name is paired with it), matrix view rows x cols padded to
+// 2^log_rows x 2^log_cols (section 9.3), the prover shows: there are integer
+// factors U (2^log_rows x r) and V (2^log_cols x r), every entry in
+// [-2^(bu-1), 2^(bu-1)) (range-proven), such that the residual
+//   E = 2^t (C - B) - U V^T            (an integer identity: t public)
+// has the disclosed sum of squares R = sum_x E(x)^2 over the padded table.
+// A bound, if given, is checked exactly over the integers: R <= max_residual_squares
+// (the caller converts a policy bound beta on ||E||_F / 2^t in tensor units to
+// floor((beta 2^(s+t))^2) at the tensor's scale s).
+#pragma once
+
+#include <cstdint>
+
+#include "engine/common/int128.h"
+#include "engine/crypto/range_statement.h"
+
+namespace fti::drift {
+
+// r <= kMaxRank; the factor tables have 2^ceil(log2 r) columns (the padding
+// columns are cancelled by the indicator of k < r in the factor sumcheck).
+inline constexpr std::uint32_t kMaxRank = std::uint32_t{1} << 12;
+// bu (signed range bits of every U, V entry) and the shift t.
+inline constexpr unsigned kMinRankFactorBits = 2;
+inline constexpr unsigned kMaxRankFactorBits = 24;
+inline constexpr unsigned kMaxRankShift = 24;
+inline constexpr unsigned kDefaultRankFactorBits = 12;
+// A block of 2^k entries is used only if 2^k E_max^2 < 2^kRankBlockSumBits.
+inline constexpr unsigned kRankBlockSumBits = 63;
+// Largest block: as for the norm (2^15 entries).
+inline constexpr unsigned kMaxRankBlockSizeVars = 15;
+
+enum class RankBoundKind : std::uint8_t { kNone = 0, kAbsolute = 1 };
+
+struct RankStatement {
+  std::uint32_t tensor = 0;   // index into the base commitment's tensors (name order)
+  std::uint32_t rank = 1;     // r, 1 <= r <= kMaxRank
+  unsigned factor_bits = kDefaultRankFactorBits;  // bu: U, V entries in [-2^(bu-1), 2^(bu-1))
+  unsigned shift = 0;         // t: E = 2^t (C - B) - U V^T
+  RankBoundKind bound = RankBoundKind::kNone;
+  uint128 max_residual_squares = 0;  // kAbsolute: R <= this
+  // L of the range argument (block limbs and factors); smaller in tests.
+  unsigned range_limb_bits = crypto::kDefaultRangeLimbBits;
+  friend bool operator==(const RankStatement&, const RankStatement&) = default;
+};
+
+}  // namespace fti::drift

@@ -1,0 +1,225 @@
+#include "engine/drift/rank_witness.h"
+
+#include <oneapi/tbb/parallel_for.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <random>
+#include <string>
+
+#include "engine/commitment/fixed_point.h"
+#include "engine/common/error.h"
+#include "engine/drift/norm_statement.h"
+
+namespace fti::drift {
+namespace {
+
+using crypto::Fp;
+
+bool to_value(Fp x, std::int64_t& v) {
+  const std::uint64_t u = x.value();
+  v = u <= Fp::kModulus / 2 ? static_cast<std::int64_t>(u) : -static_cast<std::int64_t>(Fp::kModulus - u);
+  return v < commitment::kValueBound && v > -commitment::kValueBound;
+}
+
+std::span<const Fp> find_table(const commitment::ModelCommitment& c,
+                               std::span<const crypto::BasefoldProverData* const> groups, std::uint32_t group,
+                               std::uint32_t poly, const char* side) {
+  if (group >= groups.size() || groups[group] == nullptr || !(groups[group]->commitment() == c.groups[group]) ||
+      !(groups[group]->params() == c.params)) {
+    throw Error(ErrorCode::kIntegrity, std::string("rank proof: ") + side + " group " + std::to_string(group) +
+                                           " is missing or not the committed one");
+  }
+  return groups[group]->tables()[poly];
+}
+
+// Delta = C - B as integers, row-major over the padded 2^lr x 2^lc table.
+std::vector<std::int64_t> delta_of(const RankTables& tables) {
+  std::vector<std::int64_t> d(tables.base.size());
+  for (std::size_t x = 0; x < d.size(); ++x) {
+    std::int64_t b = 0, c = 0;
+    if (!to_value(tables.base[x], b) || !to_value(tables.candidate[x], c)) {
+      throw Error(ErrorCode::kInput,
+                  "rank proof: table entry " + std::to_string(x) + " is not an encoded value (|v| < 2^23)");
+    }
+    d[x] = c - b;
+  }
+  return d;
+}
+
+// Orthonormalizes the columns of the rows x q matrix a (column-major) by
+// Gram-Schmidt with one re-orthogonalization; a dependent column becomes 0.
+void orthonormalize(std::vector<double>& a, std::size_t rows, std::size_t q) {
+  for (std::size_t k = 0; k < q; ++k) {
+    double* col = a.data() + k * rows;
+    double before = 0;
+    for (std::size_t i = 0; i < rows; ++i) before += col[i] * col[i];
+    for (int pass = 0; pass < 2; ++pass) {
+      for (std::size_t j = 0; j < k; ++j) {
+        const double* other = a.data() + j * rows;
+        double dot = 0;
+        for (std::size_t i = 0; i < rows; ++i) dot += col[i] * other[i];
+        for (std::size_t i = 0; i < rows; ++i) col[i] -= dot * other[i];
+      }
+    }
+    double norm = 0;
+    for (std::size_t i = 0; i < rows; ++i) norm += col[i] * col[i];
+    if (norm <= 1e-24 * std::max(before, 1.0) || norm == 0) {
+      std::fill(col, col + rows, 0.0);
+      continue;
+    }
+    const double inv = 1.0 / std::sqrt(norm);
+    for (std::size_t i = 0; i < rows; ++i) col[i] *= inv;
+  }
+}
+
+}  // namespace
+
+RankTables rank_tables(const commitment::ModelCommitment& base,
+                       std::span<const crypto::BasefoldProverData* const> base_groups,
+                       const commitment::ModelCommitment& candidate,
+                       std::span<const crypto::BasefoldProverData* const> candidate_groups, const RankLayout& layout) {
+  return {find_table(base, base_groups, layout.base_group, layout.base_poly, "base"),
+          find_table(candidate, candidate_groups, layout.candidate_group, layout.candidate_poly, "candidate")};
+}
+
+RankFactors rank_factorize(const RankLayout& layout, const RankStatement& statement, const RankTables& tables) {
+  const std::size_t rows = std::size_t{1} << layout.log_rows;
+  const std::size_t cols = std::size_t{1} << layout.log_cols;
+  const std::size_t q = statement.rank;
+  const std::size_t kw = std::size_t{1} << layout.rank_vars;
+  const std::vector<std::int64_t> d = delta_of(tables);
+  auto at = [&](std::size_t i, std::size_t j) { return static_cast<double>(d[i * cols + j]); };
+  // Y = D Omega, then power iterations Z = D^T Y, Y = D Z (column-major).
+  std::vector<double> y(rows * q), z(cols * q);
+  std::mt19937_64 gen(0x5eed);
+  std::normal_distribution<double> normal;
+  for (double& x : z) x = normal(gen);
+  auto mul = [&](const std::vector<double>& in, std::vector<double>& out) {  // out = D in
+    tbb::parallel_for(std::size_t{0}, rows, [&](std::size_t i) {
+      for (std::size_t k = 0; k < q; ++k) {
+        double s = 0;
+        for (std::size_t j = 0; j < cols; ++j) s += at(i, j) * in[k * cols + j];
+        out[k * rows + i] = s;
+      }
+    });
+  };
+  auto mul_t = [&](const std::vector<double>& in, std::vector<double>& out) {  // out = D^T in
+    tbb::parallel_for(std::size_t{0}, cols, [&](std::size_t j) {
+      for (std::size_t k = 0; k < q; ++k) {
+        double s = 0;
+        for (std::size_t i = 0; i < rows; ++i) s += at(i, j) * in[k * rows + i];
+        out[k * cols + j] = s;
+      }
+    });
+  };
+  mul(z, y);
+  orthonormalize(y, rows, q);
+  for (int iter = 0; iter < 4; ++iter) {
+    mul_t(y, z);
+    orthonormalize(z, cols, q);
+    mul(z, y);
+    orthonormalize(y, rows, q);
+  }
+  mul_t(y, z);  // z_k = D^T y_k: D ~ sum_k y_k z_k^T
+  RankFactors f;
+  f.u.assign(kw * rows, 0);
+  f.v.assign(kw * cols, 0);
+  const double limit = std::ldexp(1.0, static_cast<int>(statement.factor_bits) - 1) - 1;
+  const double scale = std::ldexp(1.0, static_cast<int>(statement.shift));
+  for (std::size_t k = 0; k < q; ++k) {
+    double a = 0, b = 0;
+    for (std::size_t i = 0; i < rows; ++i) a = std::max(a, std::abs(y[k * rows + i]));
+    for (std::size_t j = 0; j < cols; ++j) b = std::max(b, std::abs(z[k * cols + j]));
+    if (a == 0 || b == 0) continue;
+    double gu = std::sqrt(scale * b / a);
+    if (gu * a > limit) gu = limit / a;
+    double gv = scale / gu;
+    if (gv * b > limit) gv = limit / b;
+    for (std::size_t i = 0; i < rows; ++i) {
+      f.u[k + kw * i] = std::clamp<std::int64_t>(std::llround(gu * y[k * rows + i]), static_cast<std::int64_t>(-limit),
+                                                 static_cast<std::int64_t>(limit));
+    }
+    for (std::size_t j = 0; j < cols; ++j) {
+      f.v[k + kw * j] = std::clamp<std::int64_t>(std::llround(gv * z[k * cols + j]), static_cast<std::int64_t>(-limit),
+                                                 static_cast<std::int64_t>(limit));
+    }
+  }
+  return f;
+}
+
+std::vector<Fp> rank_product(const RankLayout& layout, const RankStatement& statement, std::span<const Fp> u,
+                             std::span<const Fp> v) {
+  const std::size_t rows = std::size_t{1} << layout.log_rows;
+  const std::size_t cols = std::size_t{1} << layout.log_cols;
+  const std::size_t kw = std::size_t{1} << layout.rank_vars;
+  std::vector<Fp> w(rows * cols);
+  tbb::parallel_for(std::size_t{0}, rows, [&](std::size_t i) {
+    for (std::size_t j = 0; j < cols; ++j) {
+      Fp s = Fp::zero();
+      for (std::size_t k = 0; k < statement.rank; ++k) s += u[k + kw * i] * v[k + kw * j];
+      w[i * cols + j] = s;
+    }
+  });
+  return w;
+}
+
+RankWitness rank_witness(const RankLayout& layout, const RankStatement& statement, const RankTables& tables,
+                         const RankFactors& factors) {
+  const std::size_t rows = std::size_t{1} << layout.log_rows;
+  const std::size_t cols = std::size_t{1} << layout.log_cols;
+  const std::size_t kw = std::size_t{1} << layout.rank_vars;
+  if (factors.u.size() != kw * rows || factors.v.size() != kw * cols) {
+    throw Error(ErrorCode::kInput, "rank proof: factor tables of the wrong size");
+  }
+  const std::int64_t half = std::int64_t{1} << (statement.factor_bits - 1);
+  for (const std::vector<std::int64_t>* f : {&factors.u, &factors.v}) {
+    for (std::size_t i = 0; i < f->size(); ++i) {
+      if ((*f)[i] < -half || (*f)[i] >= half) {
+        throw Error(ErrorCode::kInput, "rank proof: factor entry " + std::to_string(i) + " outside [-2^(bu-1), 2^(bu-1))");
+      }
+    }
+  }
+  const std::vector<std::int64_t> d = delta_of(tables);
+  RankWitness w;
+  for (const std::int64_t x : factors.u) w.u.push_back(Fp::from_i64(x));
+  for (const std::int64_t x : factors.v) w.v.push_back(Fp::from_i64(x));
+  // Exact integers: |W| <= r 2^(2bu-2), |E| <= E_max < 2^32 (RankLayout::make).
+  std::vector<std::int64_t> e(rows * cols);
+  w.w.resize(rows * cols);
+  tbb::parallel_for(std::size_t{0}, rows, [&](std::size_t i) {
+    for (std::size_t j = 0; j < cols; ++j) {
+      std::int64_t s = 0;
+      for (std::size_t k = 0; k < statement.rank; ++k) s += factors.u[k + kw * i] * factors.v[k + kw * j];
+      w.w[i * cols + j] = Fp::from_i64(s);
+      e[i * cols + j] = d[i * cols + j] * (std::int64_t{1} << statement.shift) - s;
+    }
+  });
+  const unsigned m = layout.block_vars;
+  const std::size_t blocks = std::size_t{1} << m;
+  const std::size_t per_block = e.size() >> m;
+  w.hi.resize(blocks);
+  w.lo.resize(blocks);
+  tbb::parallel_for(std::size_t{0}, blocks, [&](std::size_t j) {
+    std::uint64_t s = 0;  // < 2^k E_max^2 < 2^63
+    for (std::size_t t = 0; t < per_block; ++t) {
+      const std::int64_t x = e[j + (t << m)];
+      s += static_cast<std::uint64_t>(x * x);
+    }
+    w.hi[j] = Fp::from_u64(s >> kNormLimbShift);
+    w.lo[j] = Fp::from_u64(s & ((std::uint64_t{1} << kNormLimbShift) - 1));
+  });
+  for (std::size_t j = 0; j < blocks; ++j) {
+    w.disclosure.high += w.hi[j].value();
+    w.disclosure.low += w.lo[j].value();
+  }
+  return w;
+}
+
+RankCommitted rank_commit(const crypto::BasefoldParams& params, const RankWitness& witness) {
+  return {crypto::basefold_commit(params, {witness.u}), crypto::basefold_commit(params, {witness.v}),
+          crypto::basefold_commit(params, {witness.hi, witness.lo})};
+}
+
+}  // namespace fti::drift
