@@ -23,6 +23,7 @@
 #include <utility>
 #include <vector>
 
+#include "bench/benchmark_main.h"
 #include "engine/crypto/basefold.h"
 #include "engine/crypto/basefold_layout.h"
 #include "engine/crypto/ntt.h"
@@ -219,15 +220,5 @@ void print_params_table() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--print_params_table") == 0) {
-      print_params_table();
-      return 0;
-    }
-  }
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
+  return fti::bench::benchmark_main_with_mode(argc, argv, "--print_params_table", &print_params_table);
 }

@@ -24,6 +24,7 @@
 #include <cstring>
 #include <vector>
 
+#include "bench/benchmark_main.h"
 #include "engine/crypto/ntt.h"
 #include "engine/crypto/range.h"
 #include "engine/crypto/range_soundness.h"
@@ -261,15 +262,5 @@ void print_soundness() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  for (int i = 1; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--print_soundness") == 0) {
-      print_soundness();
-      return 0;
-    }
-  }
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
+  return fti::bench::benchmark_main_with_mode(argc, argv, "--print_soundness", &print_soundness);
 }

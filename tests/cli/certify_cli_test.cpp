@@ -5,12 +5,17 @@
 // parameters through the library are all rejected (exit 4); auditor mode.
 #include <gtest/gtest.h>
 
+#include <signal.h>
+
+#include <chrono>
 #include <filesystem>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 #include "engine/certify/certify.h"
 #include "policy/policy_parser.h"
 #include "registry/checkpoint.h"
+#include "tests/cli/child_process.h"
 #include "tests/cli/fti_cli.h"
 #include "tests/support/model_fixtures.h"
 #include "tests/support/run_command.h"
@@ -204,6 +209,34 @@ TEST_F(CertifyCli, TrustedBaseIsPinnedByCommitmentOrRoot) {
                     dir_)
                 .exit_code,
             4);
+}
+
+// Issue 7, faults: SIGINT or SIGTERM while proving ends the process with
+// 128 + the signal, leaves no certificate (not even a partial one) in the
+// output directory, and a rerun succeeds.
+TEST_F(CertifyCli, InterruptedProvingLeavesNoCertificateAndTheRerunSucceeds) {
+  for (const int signo : {SIGINT, SIGTERM}) {
+    const std::filesystem::path out_dir = dir_ / ("out-" + std::to_string(signo));
+    const std::filesystem::path scratch = dir_ / ("scratch-" + std::to_string(signo));
+    std::filesystem::create_directories(out_dir);
+    std::filesystem::create_directories(scratch);
+    const std::string out = (out_dir / "lora.fticert").string();
+    testing::CommandResult r;
+    {
+      testing::ChildProcess fti({FTI_BINARY, "prove", "--base", demo("base"), "--candidate", demo("candidate-lora"),
+                                 "--policy", path("policy.yaml"), "--out", out},
+                                scratch);
+      // Proving the demo pair takes seconds (commitments first); stop it early.
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      fti.signal(signo);
+      r = fti.wait();
+    }
+    EXPECT_EQ(r.exit_code, 128 + signo) << r.out << r.err;
+    EXPECT_TRUE(std::filesystem::is_empty(out_dir)) << "a partial file was left in " << out_dir;
+    const CommandResult again = prove(demo("candidate-lora"), out);
+    EXPECT_EQ(again.exit_code, 0) << again.err;
+    EXPECT_EQ(verify(out).exit_code, 0);
+  }
 }
 
 }  // namespace
