@@ -154,6 +154,22 @@ nlohmann::json report_json(const std::string& path, const certify::VerifyReport&
         t["relative_bound"] = *f.relative_bound;
       }
     }
+    if (f.rank) {
+      const certify::RankFinding& k = *f.rank;
+      nlohmann::json rank = {{"max_rank", k.max_rank},
+                             {"residual", k.residual},
+                             {"residual_squares", fmt::format("{}", static_cast<double>(k.residual_squares))},
+                             {"factor_bits", k.factor_bits},
+                             {"shift", k.shift},
+                             {"verdict", "proven"}};
+      if (k.absolute_bound) rank["absolute_bound"] = *k.absolute_bound;
+      if (k.relative_bound) {
+        rank["relative"] = k.relative;
+        rank["relative_bound"] = *k.relative_bound;
+      }
+      t["rank"] = rank;
+      t["scale"] = f.scale;
+    }
     if (!f.uncovered.empty()) t["not_certified"] = f.uncovered;
     j["tensors"].push_back(t);
   }
@@ -189,6 +205,23 @@ void print_report(const std::string& path, const certify::VerifyReport& r) {
     }
     fmt::print("  {:<44} {:<20} {:<28} {:>12}  {:<34} {}\n", escape_untrusted(f.name, 44), escape_untrusted(f.rule, 20),
                f.claim, proven, bound_text(f), verdict);
+  }
+  bool rank_header = false;
+  for (const certify::TensorFinding& f : r.tensors) {
+    if (!f.rank) continue;
+    const certify::RankFinding& k = *f.rank;
+    if (!rank_header) {
+      fmt::print("  {:<44} {:<20} {:>5}  {:<26} {:<30} {}\n", "RANK TENSOR", "RULE", "R", "RESIDUAL ||E||_F", "BOUND",
+                 "VERDICT");
+      rank_header = true;
+    }
+    const std::string residual =
+        k.relative_bound ? fmt::format("{:.4g} ({:.3g}x ||B||)", k.residual, k.relative) : fmt::format("{:.4g}", k.residual);
+    std::string bound;
+    if (k.absolute_bound) bound += fmt::format("||E||_F <= {}", *k.absolute_bound);
+    if (k.relative_bound) bound += fmt::format("{}||E||/||B|| <= {}", bound.empty() ? "" : ", ", *k.relative_bound);
+    fmt::print("  {:<44} {:<20} {:>5}  {:<26} {:<30} proven (bu {}, t {})\n", escape_untrusted(f.name, 44),
+               escape_untrusted(f.rule, 20), k.max_rank, residual, bound, k.factor_bits, k.shift);
   }
   for (const certify::Uncovered& u : c.statement.uncovered) {
     fmt::print("not certified: rule {} ({}, {} tensors)\n", escape_untrusted(u.rule, 80), u.what, u.tensors);
@@ -286,9 +319,10 @@ void register_prove(CLI::App& app, GlobalOptions& global, Action& action) {
   CLI::App* cmd = app.add_subcommand("prove", "Certify that a candidate complies with a drift policy");
   cmd->footer(
       "Exit codes: 0 certificate written, 1 the candidate violates a certified rule (no certificate),\n"
-      "2 usage or policy error, or a rule that cannot be certified yet (rank, sparsity, max_abs,\n"
-      "budgets) without --allow-partial, 3 input error. Certifies frozen, allow and Frobenius-norm\n"
-      "rules (docs/PROTOCOL.md section 10.4) with the proven Basefold parameters.\n\n"
+      "2 usage or policy error, or a rule that cannot be certified yet (sparsity, max_abs, budgets,\n"
+      "rank without residual or per head) without --allow-partial, 3 input error. Certifies frozen,\n"
+      "allow, Frobenius-norm and rank-with-residual rules (docs/PROTOCOL.md section 10.4) with the\n"
+      "proven Basefold parameters.\n\n"
       "Examples:\n"
       "  fti prove --base ./base --candidate ./finetuned --policy policy.yaml --out model.fticert\n"
       "  fti commit ./base --out base.fticommit\n"

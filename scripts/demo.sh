@@ -30,7 +30,7 @@ tampered=$?
 echo "exit code: $tampered"
 echo
 echo "== fti prove / fti verify: a certificate for the LoRA fine-tune, checked without the weights"
-echo "   (frozen and norm rules are proven; the rank rule and the budget are not certifiable yet: --allow-partial)"
+echo "   (frozen, norm and rank rules are proven; the budget is not certifiable yet: --allow-partial)"
 echo "\$ fti commit $out/base --out $out/base.fticommit"
 "$fti" commit "$out/base" --out "$out/base.fticommit" > /dev/null
 committed=$?

@@ -30,6 +30,7 @@ std::string_view section_name(Section s) {
     case Section::kStatement: return "statement";
     case Section::kDisclosure: return "disclosure";
     case Section::kNormProof: return "norm proof";
+    case Section::kRankProofs: return "rank proofs";
   }
   return "section";
 }
@@ -43,6 +44,7 @@ std::size_t section_limit(Section s) {
     case Section::kStatement: return kMaxStatementBytes;
     case Section::kDisclosure: return 4 + 16 * drift::kMaxNormItems;
     case Section::kNormProof: return kMaxProofBytes;
+    case Section::kRankProofs: return kMaxRankSectionBytes;
   }
   return 0;
 }
@@ -83,6 +85,17 @@ std::vector<std::uint8_t> serialize_certificate(const Certificate& c) {
     section(out, Section::kDisclosure, d.bytes());
   }
   section(out, Section::kNormProof, c.norm_proof);
+  {
+    ByteWriter k;
+    k.u32(static_cast<std::uint32_t>(c.rank_proofs.size()));
+    for (const RankProofEntry& e : c.rank_proofs) {
+      k.u64(e.disclosure.high);
+      k.u64(e.disclosure.low);
+      k.u64(e.proof.size());
+      k.raw(e.proof);
+    }
+    section(out, Section::kRankProofs, k.bytes());
+  }
   const Sha256Digest checksum = sha256(out.bytes());
   out.raw(checksum);
   return std::move(out.bytes());
@@ -188,6 +201,26 @@ CheckFailure parse_certificate(std::span<const std::uint8_t> bytes, Certificate&
         c.norm_proof.assign(data.begin(), data.end());
         sr.raw(data.size(), what);
         break;
+      case Section::kRankProofs: {
+        const std::size_t n = sr.count("rank proofs", kMaxRankTensors, 24);
+        c.rank_proofs.reserve(n);
+        for (std::size_t i = 0; i < n && sr.ok(); ++i) {
+          RankProofEntry e;
+          e.disclosure.high = sr.u64("rank.high");
+          e.disclosure.low = sr.u64("rank.low");
+          const std::uint64_t len = sr.u64("rank proof length");
+          if (!sr.ok()) break;
+          if (len > kMaxProofBytes || len > sr.left()) {
+            sr.fail(fmt::format("rank proof {} of {} bytes: above {} or beyond the {} bytes left", i, len,
+                                kMaxProofBytes, sr.left()));
+            break;
+          }
+          const auto p = sr.raw(static_cast<std::size_t>(len), "rank proof");
+          e.proof.assign(p.begin(), p.end());
+          c.rank_proofs.push_back(std::move(e));
+        }
+        break;
+      }
     }
     if (!sr.ok()) return format_failure(what + ": " + sr.error());
     if (sr.left() != 0) return format_failure(fmt::format("{}: {} trailing bytes", what, sr.left()));

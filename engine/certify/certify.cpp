@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 
 #include <chrono>
+#include <bit>
 #include <cmath>
 #include <map>
 
@@ -14,6 +15,10 @@
 #include "engine/drift/norm.h"
 #include "engine/drift/norm_layout.h"
 #include "engine/drift/norm_proof.h"
+#include "engine/drift/rank.h"
+#include "engine/drift/rank_layout.h"
+#include "engine/drift/rank_proof.h"
+#include "engine/drift/rank_witness.h"
 #include "policy/canonical.h"
 
 namespace fti::certify {
@@ -46,6 +51,11 @@ double to_real_norm(uint128 squares, std::int32_t scale) {
   return std::ldexp(std::sqrt(static_cast<double>(squares)), -scale);
 }
 
+// sqrt(R) 2^-(s+t): the residual ||E||_F / 2^t in real units.
+double to_real_residual(uint128 squares, std::int32_t scale, unsigned shift) {
+  return std::ldexp(std::sqrt(static_cast<double>(squares)), -scale - static_cast<int>(shift));
+}
+
 // Per-tensor findings for the report (after a successful verification, or
 // for the prover's messages).
 std::vector<TensorFinding> findings(const policy::Policy& policy, const Certificate& c) {
@@ -69,11 +79,20 @@ std::vector<TensorFinding> findings(const policy::Policy& policy, const Certific
     const policy::Rule* rule = policy.match(t.name);
     f.rule = rule ? rule->name : "default";
     const auto index = static_cast<std::uint32_t>(i);
+    const RankEntry* rank = nullptr;
+    std::size_t rank_position = 0;
+    for (std::size_t k = 0; k < c.statement.rank.size(); ++k) {
+      if (c.statement.rank[k].tensor == index) {
+        rank = &c.statement.rank[k];
+        rank_position = k;
+      }
+    }
+    const bool has_frobenius = rule && rule->norm && rule->norm->frobenius;
     if (contains(c.statement.frozen, index)) {
       f.claim = "frozen";
     } else if (contains(c.statement.allowed, index)) {
       f.claim = "allow";
-    } else if (const auto it = norm_position.find(index); it != norm_position.end()) {
+    } else if (const auto it = norm_position.find(index); it != norm_position.end() && has_frobenius) {
       const drift::NormTensor& nt = c.statement.norm.tensors[it->second];
       const std::size_t k = first_item[it->second];
       if (k < c.disclosure.items.size()) f.delta_squares = c.disclosure.items[k].value();
@@ -89,12 +108,33 @@ std::vector<TensorFinding> findings(const policy::Policy& policy, const Certific
       f.claim = f.absolute_bound && f.relative_bound ? "frobenius.absolute+relative"
                 : f.relative_bound                   ? "frobenius.relative"
                                                      : "frobenius.absolute";
+    } else if (rank != nullptr) {
+      f.claim = "rank";
     } else {
       f.claim = "none";
     }
+    if (rank != nullptr && rule && rule->rank && rule->rank->residual) {
+      RankFinding rf;
+      rf.max_rank = rank->rank;
+      rf.factor_bits = rank->factor_bits;
+      rf.shift = rank->shift;
+      if (rank_position < c.rank_proofs.size()) rf.residual_squares = c.rank_proofs[rank_position].disclosure.value();
+      rf.residual = to_real_residual(rf.residual_squares, t.scale, rank->shift);
+      if (rank->has_relative) {
+        const std::size_t k = first_item[rank->norm_position] + 1;
+        if (k < c.disclosure.items.size()) {
+          const double q = static_cast<double>(c.disclosure.items[k].value());
+          rf.base_norm = std::ldexp(std::sqrt(q), -t.scale);
+          if (q > 0) rf.relative = rf.residual / rf.base_norm;
+        }
+      }
+      rf.absolute_bound = rule->rank->residual->absolute;
+      rf.relative_bound = rule->rank->residual->relative;
+      f.rank = rf;
+    }
     if (rule) {
       if (rule->norm && rule->norm->max_abs) f.uncovered.push_back("norm.max_abs");
-      if (rule->rank) f.uncovered.push_back("rank");
+      if (rule->rank && !rank_certifiable(*rule)) f.uncovered.push_back("rank");
       if (rule->sparsity) f.uncovered.push_back("sparsity");
     }
     out.push_back(std::move(f));
@@ -134,7 +174,91 @@ std::string statement_difference(const CertStatement& expected, const CertStatem
   }
   if (expected.extra_absolute != actual.extra_absolute) return "the additional absolute bounds differ";
   if (expected.uncovered != actual.uncovered) return "the list of rules not certified differs";
+  if (expected.rank.size() != actual.rank.size()) return "the rank tensors differ";
+  for (std::size_t i = 0; i < expected.rank.size(); ++i) {
+    const RankEntry& e = expected.rank[i];
+    const RankEntry& a = actual.rank[i];
+    if (e.tensor != a.tensor) return "the rank tensors differ";
+    if (e.rank != a.rank) return fmt::format("tensor {}: the rank differs from the policy's", name(e.tensor));
+    if (!(e == a)) return fmt::format("tensor {}: the residual bound differs from the policy's", name(e.tensor));
+  }
   return "differs";
+}
+
+constexpr unsigned kNoRankShift = ~0u;
+
+// The largest factor bits RankLayout accepts at this shift, 0 if none.
+unsigned max_rank_factor_bits(const commitment::ModelCommitment& base, const commitment::ModelCommitment& candidate,
+                              drift::RankStatement s, unsigned shift) {
+  s.shift = shift;
+  for (unsigned bu = drift::kMaxRankFactorBits; bu >= drift::kMinRankFactorBits; --bu) {
+    s.factor_bits = bu;
+    drift::RankLayout l;
+    if (drift::RankLayout::make(base, candidate, s, l) == drift::DriftStatus::kOk) return bu;
+  }
+  return 0;
+}
+
+// The largest shift t with some accepted bu, kNoRankShift if none.
+unsigned max_rank_shift(const commitment::ModelCommitment& base, const commitment::ModelCommitment& candidate,
+                        const drift::RankStatement& s) {
+  for (unsigned t = drift::kMaxRankShift + 1; t-- > 0;) {
+    if (max_rank_factor_bits(base, candidate, s, t) != 0) return t;
+  }
+  return kNoRankShift;
+}
+
+// How many shifts below the largest the prover tries.
+constexpr unsigned kRankShiftCandidates = 6;
+
+struct RankChoice {
+  unsigned factor_bits = 0, shift = 0;
+  drift::RankFactors factors;
+};
+
+// The prover's parameters (10.4.6): for t = t_max, t_max - 1, .. (at most
+// kRankShiftCandidates), bu the largest accepted at t, factors by
+// rank_factorize and their exact R; keep the smallest t whose residual
+// sqrt(R) 2^-t is within 1% of the best one; then shrink bu to the bits the
+// factors need (same factors, smaller E_max, larger blocks).
+RankChoice choose_rank_parameters(const commitment::ModelCommitment& base,
+                                  std::span<const crypto::BasefoldProverData* const> bg,
+                                  const commitment::ModelCommitment& candidate,
+                                  std::span<const crypto::BasefoldProverData* const> cg, const RankEntry& entry,
+                                  unsigned range_limb_bits, const drift::RankLayout& any_layout) {
+  const drift::RankStatement rs = rank_drift_statement(entry, range_limb_bits);
+  const drift::RankTables tables = drift::rank_tables(base, bg, candidate, cg, any_layout);
+  const unsigned t_max = max_rank_shift(base, candidate, rs);
+  struct Tried {
+    unsigned shift, factor_bits;
+    double residual;  // sqrt(R) 2^-t (integer units of the tensor)
+    drift::RankFactors factors;
+  };
+  std::vector<Tried> tried;
+  for (unsigned k = 0; k < kRankShiftCandidates && k <= t_max; ++k) {
+    drift::RankStatement s = rs;
+    s.shift = t_max - k;
+    s.factor_bits = max_rank_factor_bits(base, candidate, rs, s.shift);
+    drift::RankLayout l;
+    if (s.factor_bits == 0 || drift::RankLayout::make(base, candidate, s, l) != drift::DriftStatus::kOk) continue;
+    drift::RankFactors f = drift::rank_factorize(l, s, tables);
+    const drift::RankWitness w = drift::rank_witness(l, s, tables, f);
+    const double residual = std::ldexp(std::sqrt(static_cast<double>(w.disclosure.value())), -static_cast<int>(s.shift));
+    tried.push_back({s.shift, s.factor_bits, residual, std::move(f)});
+  }
+  if (tried.empty()) throw Error(ErrorCode::kInternal, "no rank proof parameters accepted");
+  double best = tried.front().residual;
+  for (const Tried& x : tried) best = std::min(best, x.residual);
+  std::size_t pick = 0;
+  for (std::size_t k = 0; k < tried.size(); ++k) {
+    if (tried[k].residual <= best * 1.01) pick = k;  // descending t: the last is the smallest
+  }
+  Tried& chosen = tried[pick];
+  std::uint64_t max_entry = 0;
+  for (const std::int64_t x : chosen.factors.u) max_entry = std::max(max_entry, static_cast<std::uint64_t>(x < 0 ? -x : x));
+  for (const std::int64_t x : chosen.factors.v) max_entry = std::max(max_entry, static_cast<std::uint64_t>(x < 0 ? -x : x));
+  const unsigned needed = std::max<unsigned>(drift::kMinRankFactorBits, static_cast<unsigned>(std::bit_width(max_entry)) + 1);
+  return {std::min(chosen.factor_bits, needed), chosen.shift, std::move(chosen.factors)};
 }
 
 VerifyReport verify_impl(std::span<const std::uint8_t> bytes, const policy::Policy& policy,
@@ -171,6 +295,33 @@ VerifyReport verify_impl(std::span<const std::uint8_t> bytes, const policy::Poli
     fail = {"format", "a norm proof or statistics without norm tensors"};
     return report;
   }
+  if (c.rank_proofs.size() != st.rank.size()) {
+    fail = {"format", fmt::format("{} rank proofs, the statement has {} rank tensors", c.rank_proofs.size(),
+                                  st.rank.size())};
+    return report;
+  }
+  std::vector<drift::RankStatement> rank_statements;
+  std::vector<drift::RankLayout> rank_layouts(st.rank.size());
+  std::vector<drift::RankProof> rank_proofs(st.rank.size());
+  for (std::size_t i = 0; i < st.rank.size(); ++i) {
+    const RankEntry& e = st.rank[i];
+    const std::string name =
+        e.tensor < c.base.tensors.size() ? quote_untrusted(c.base.tensors[e.tensor].name) : std::to_string(e.tensor);
+    rank_statements.push_back(rank_drift_statement(e, st.norm.range_limb_bits));
+    const drift::DriftStatus s = drift::RankLayout::make(c.base, c.candidate, rank_statements[i], rank_layouts[i]);
+    if (s != drift::DriftStatus::kOk) {
+      fail = {"statement", fmt::format("tensor {}: the rank statement (r = {}, bu = {}, t = {}) does not fit the "
+                                       "commitments: {}",
+                                       name, e.rank, e.factor_bits, e.shift, drift::drift_status_name(s))};
+      return report;
+    }
+    const drift::DriftResult p = drift::RankProof::parse(c.rank_proofs[i].proof, c.base, c.candidate,
+                                                         rank_statements[i], rank_layouts[i], rank_proofs[i]);
+    if (!p.ok()) {
+      fail = {"format", fmt::format("rank proof of tensor {}: {}", name, drift_reason(p))};
+      return report;
+    }
+  }
 
   // 2. Parameters: one set everywhere, and the proven floor for every group.
   if (c.base.params != c.params || c.candidate.params != c.params) {
@@ -194,6 +345,14 @@ VerifyReport verify_impl(std::span<const std::uint8_t> bytes, const policy::Poli
     if (has_norms) {
       for (const crypto::BasefoldGroupShape& s : proof_shapes(c, layout, proof)) {
         check(s.num_vars, s.num_polys, "norm proof group");
+      }
+    }
+    for (std::size_t i = 0; i < st.rank.size() && !fail.failed(); ++i) {
+      const crypto::Status s = drift::rank_check_security(c.params, rank_layouts[i], c.base, c.candidate,
+                                                          rank_statements[i], crypto::kBasefoldTargetBits);
+      if (s != crypto::Status::kOk) {
+        fail = {"parameters", fmt::format("rank proof {}: {}: below the proven {}-bit floor", i,
+                                          crypto::status_name(s), crypto::kBasefoldTargetBits)};
       }
     }
     if (fail.failed()) return report;
@@ -221,6 +380,16 @@ VerifyReport verify_impl(std::span<const std::uint8_t> bytes, const policy::Poli
     fail = {"statement", "the committed models violate the policy: " + build.violations.front()};
     return report;
   }
+  // The prover's bu and t: taken from the certificate (RankLayout accepted
+  // them above), the absolute bound recomputed at that t.
+  if (build.statement.rank.size() == st.rank.size()) {
+    for (std::size_t i = 0; i < st.rank.size(); ++i) {
+      RankEntry& e = build.statement.rank[i];
+      if (e.tensor < c.base.tensors.size()) {
+        set_rank_parameters(e, c.base.tensors[e.tensor].scale, st.rank[i].factor_bits, st.rank[i].shift);
+      }
+    }
+  }
   if (!(build.statement == st)) {
     fail = {"statement", statement_difference(build.statement, st, c.base)};
     return report;
@@ -239,9 +408,10 @@ VerifyReport verify_impl(std::span<const std::uint8_t> bytes, const policy::Poli
     return report;
   }
 
-  // 7. Norm proof (its bounds included), 8. additional absolute bounds.
+  // 7. Norm proof (its bounds included), 8. additional absolute bounds,
+  // 9. rank proofs in tensor order on the same transcript, 10. their bounds.
+  crypto::Transcript t = certificate_transcript(c.params, c.policy_digest, c.base, c.candidate, st);
   if (has_norms) {
-    crypto::Transcript t = certificate_transcript(c.params, c.policy_digest, c.base, c.candidate, st);
     drift::NormVerifyOptions norm_options;
     norm_options.min_security_bits = options.insecure_test_parameters ? 0 : crypto::kBasefoldTargetBits;
     const drift::DriftResult r = drift::verify_norms(c.base, c.candidate, st.norm, c.disclosure, proof, t, norm_options);
@@ -258,6 +428,29 @@ VerifyReport verify_impl(std::span<const std::uint8_t> bytes, const policy::Poli
       if (!drift::norm_bound_holds({drift::NormBoundKind::kAbsolute, a.max_delta_squares, 0, 1}, s, 0)) {
         fail = {"bounds", fmt::format("tensor {}: the proven Frobenius norm exceeds the absolute bound",
                                       quote_untrusted(c.base.tensors[st.norm.tensors[a.position].tensor].name))};
+        return report;
+      }
+    }
+  }
+  for (std::size_t i = 0; i < st.rank.size(); ++i) {
+    const RankEntry& e = st.rank[i];
+    const std::string name = quote_untrusted(c.base.tensors[e.tensor].name);
+    drift::RankVerifyOptions rank_options;
+    rank_options.min_security_bits = options.insecure_test_parameters ? 0 : crypto::kBasefoldTargetBits;
+    const drift::DriftResult r = drift::verify_rank(c.base, c.candidate, rank_statements[i],
+                                                    c.rank_proofs[i].disclosure, rank_proofs[i], t, rank_options);
+    if (r.status == drift::DriftStatus::kBoundExceeded) {
+      fail = {"bounds", fmt::format("tensor {}: the proven rank-{} residual exceeds the absolute bound", name, e.rank)};
+      return report;
+    }
+    if (!r.ok()) {
+      fail = {"rank proof", fmt::format("tensor {}: {}", name, drift_reason(r))};
+      return report;
+    }
+    if (e.has_relative) {
+      const uint128 q = c.disclosure.items[layout.tensors[e.norm_position].first_item + 1].value();
+      if (!rank_bounds_hold(e, c.rank_proofs[i].disclosure.value(), q)) {
+        fail = {"bounds", fmt::format("tensor {}: the proven rank-{} residual exceeds the relative bound", name, e.rank)};
         return report;
       }
     }
@@ -342,27 +535,67 @@ ProveResult prove_certificate(const policy::Policy& policy, const Checkpoint& ba
   c.base = res.base;
   c.candidate = res.candidate;
   c.statement = build.statement;
-  if (!c.statement.norm.tensors.empty()) {
-    drift::NormLayout layout;
+  const bool has_norms = !c.statement.norm.tensors.empty();
+  drift::NormLayout layout;
+  if (has_norms) {
     const drift::DriftStatus s = drift::NormLayout::make(c.base, c.candidate, c.statement.norm, layout);
     if (s != drift::DriftStatus::kOk) {
       throw Error(ErrorCode::kInternal, fmt::format("norm statement refused: {}", drift::drift_status_name(s)));
     }
-    std::map<std::uint32_t, crypto::BasefoldProverData> base_data, candidate_data;
-    for (const drift::NormClassLayout& k : layout.classes) {
-      for (const std::uint32_t g : k.base_groups) {
-        if (!base_data.contains(g)) base_data.emplace(g, crypto::basefold_commit(c.params, commitment::group_tables(base, c.base, g)));
-      }
-      for (const std::uint32_t g : k.candidate_groups) {
-        if (!candidate_data.contains(g)) {
-          candidate_data.emplace(g, crypto::basefold_commit(c.params, commitment::group_tables(candidate, c.candidate, g)));
-        }
-      }
+  }
+  // Rank layouts at the smallest parameters (for the groups they open).
+  std::vector<drift::RankLayout> rank_layouts(c.statement.rank.size());
+  for (std::size_t i = 0; i < c.statement.rank.size(); ++i) {
+    const drift::RankStatement rs = rank_drift_statement(c.statement.rank[i], c.statement.norm.range_limb_bits);
+    const unsigned t = max_rank_shift(c.base, c.candidate, rs);
+    if (t == kNoRankShift) {
+      const commitment::TensorRecord& rec = c.base.tensors[c.statement.rank[i].tensor];
+      res.outcome = ProveOutcome::kViolation;
+      res.message = fmt::format("tensor {}: no rank-{} proof parameters keep its sums below p (max_abs {} + {})\n",
+                                quote_untrusted(rec.name), rs.rank, rec.max_abs, c.candidate.find(rec.name)->max_abs);
+      return res;
     }
-    std::vector<const crypto::BasefoldProverData*> bg(c.base.groups.size(), nullptr), cg(c.candidate.groups.size(), nullptr);
-    for (const auto& [g, d] : base_data) bg[g] = &d;
-    for (const auto& [g, d] : candidate_data) cg[g] = &d;
-    crypto::Transcript t = certificate_transcript(c.params, c.policy_digest, c.base, c.candidate, c.statement);
+    drift::RankStatement probe = rs;
+    probe.shift = 0;
+    probe.factor_bits = drift::kMinRankFactorBits;
+    if (drift::RankLayout::make(c.base, c.candidate, probe, rank_layouts[i]) != drift::DriftStatus::kOk) {
+      throw Error(ErrorCode::kInternal, "rank statement refused at the smallest parameters");
+    }
+  }
+  std::map<std::uint32_t, crypto::BasefoldProverData> base_data, candidate_data;
+  const auto open_base = [&](std::uint32_t g) {
+    if (!base_data.contains(g)) base_data.emplace(g, crypto::basefold_commit(c.params, commitment::group_tables(base, c.base, g)));
+  };
+  const auto open_candidate = [&](std::uint32_t g) {
+    if (!candidate_data.contains(g)) {
+      candidate_data.emplace(g, crypto::basefold_commit(c.params, commitment::group_tables(candidate, c.candidate, g)));
+    }
+  };
+  for (const drift::NormClassLayout& k : layout.classes) {
+    for (const std::uint32_t g : k.base_groups) open_base(g);
+    for (const std::uint32_t g : k.candidate_groups) open_candidate(g);
+  }
+  for (const drift::RankLayout& l : rank_layouts) {
+    open_base(l.base_group);
+    open_candidate(l.candidate_group);
+  }
+  std::vector<const crypto::BasefoldProverData*> bg(c.base.groups.size(), nullptr), cg(c.candidate.groups.size(), nullptr);
+  for (const auto& [g, d] : base_data) bg[g] = &d;
+  for (const auto& [g, d] : candidate_data) cg[g] = &d;
+
+  // The prover's rank parameters (bu, t) and factors, fixed before the
+  // statement is absorbed.
+  std::vector<drift::RankFactors> rank_factors;
+  for (std::size_t i = 0; i < c.statement.rank.size(); ++i) {
+    RankEntry& e = c.statement.rank[i];
+    RankChoice choice = choose_rank_parameters(c.base, bg, c.candidate, cg, e, c.statement.norm.range_limb_bits,
+                                                     rank_layouts[i]);
+    set_rank_parameters(e, c.base.tensors[e.tensor].scale, choice.factor_bits, choice.shift);
+    rank_factors.push_back(std::move(choice.factors));
+  }
+
+  crypto::Transcript t = certificate_transcript(c.params, c.policy_digest, c.base, c.candidate, c.statement);
+  if (has_norms) {
     drift::NormProverOutput out = drift::prove_norms(c.base, bg, c.candidate, cg, c.statement.norm, t);
     c.disclosure = std::move(out.disclosure);
     c.norm_proof = out.proof.serialize();
@@ -387,10 +620,29 @@ ProveResult prove_certificate(const policy::Policy& policy, const Checkpoint& ba
                                           : "");
       }
     }
-    if (!res.message.empty()) {
-      res.outcome = ProveOutcome::kViolation;
-      return res;
+  }
+  for (std::size_t i = 0; i < c.statement.rank.size(); ++i) {
+    const RankEntry& e = c.statement.rank[i];
+    const drift::RankStatement rs = rank_drift_statement(e, c.statement.norm.range_limb_bits);
+    drift::RankProverOutput out = drift::prove_rank_factors(c.base, bg, c.candidate, cg, rs, rank_factors[i], t);
+    c.rank_proofs.push_back({out.disclosure, out.proof.serialize()});
+    const uint128 r = out.disclosure.value();
+    const uint128 q = e.has_relative ? c.disclosure.items[layout.tensors[e.norm_position].first_item + 1].value() : 0;
+    if (!rank_bounds_hold(e, r, q)) {
+      const commitment::TensorRecord& rec = c.base.tensors[e.tensor];
+      const policy::Rule* rule = policy.match(rec.name);
+      const double residual = to_real_residual(r, rec.scale, e.shift);
+      res.message += fmt::format(
+          "tensor {} (rule {}): the rank-{} residual ||E||_F = {:.6g}{} exceeds its bound (bu = {}, t = {})\n",
+          quote_untrusted(rec.name), rule ? rule->name : "default", e.rank, residual,
+          q != 0 ? fmt::format(" (relative {:.6g})", residual / std::ldexp(std::sqrt(static_cast<double>(q)), -rec.scale))
+                 : "",
+          e.factor_bits, e.shift);
     }
+  }
+  if (!res.message.empty()) {
+    res.outcome = ProveOutcome::kViolation;
+    return res;
   }
   res.certificate = serialize_certificate(c);
   res.prove_seconds = seconds_since(start);

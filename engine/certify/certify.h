@@ -54,11 +54,23 @@ struct VerifyOptions {
   bool insecure_test_parameters = false;
 };
 
+// A certified rank claim (10.4.5): the proven residual ||E||_F / 2^t in real
+// units sqrt(R) 2^-(s+t), relative to ||B|| = sqrt(Q) 2^-s when the bound is relative.
+struct RankFinding {
+  std::uint32_t max_rank = 0;
+  unsigned factor_bits = 0, shift = 0;
+  uint128 residual_squares = 0;  // R
+  double residual = 0;
+  double base_norm = 0;          // relative bounds only
+  double relative = 0;
+  std::optional<double> absolute_bound, relative_bound;  // the policy's numbers
+};
+
 // One line of the report, per base tensor.
 struct TensorFinding {
   std::string name;
   std::string rule;     // rule name, or "default"
-  std::string claim;    // "frozen", "allow", "frobenius.absolute", "frobenius.relative", "frobenius"
+  std::string claim;    // "frozen", "allow", "frobenius.absolute", "frobenius.relative", "frobenius", "rank"
   std::int32_t scale = 0;
   uint128 delta_squares = 0;  // S (norm claims)
   uint128 base_squares = 0;   // Q (relative)
@@ -66,6 +78,7 @@ struct TensorFinding {
   double norm = 0;            // sqrt(S) 2^-s: ||Delta||_F of the encodings, in real units
   double relative = 0;        // sqrt(S / Q)
   std::vector<std::string> uncovered;  // classes of its rule not certified
+  std::optional<RankFinding> rank;     // its rule's certified rank claim
 };
 
 struct VerifyReport {

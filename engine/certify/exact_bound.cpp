@@ -190,4 +190,10 @@ Ratio relative_bound_squares(const Decimal& rho) {
   return {~std::uint64_t{0}, 1};  // rho^2 >= 2^64: the largest ratio below it
 }
 
+bool scaled_product_le(uint128 a, std::uint64_t b, uint128 c, std::uint64_t d, unsigned shift) {
+  Big right = Big::of(c) * Big::of(d);
+  right.shl(shift);
+  return Big::of(a) * Big::of(b) <= right;
+}
+
 }  // namespace fti::certify

@@ -44,4 +44,8 @@ struct Ratio {
 };
 Ratio relative_bound_squares(const Decimal& rho);
 
+// Whether a * b <= c * d * 2^shift, exactly (big integers; shift <= 256).
+// The relative residual bound of a rank statement: R den <= num 2^(2t) Q.
+bool scaled_product_le(uint128 a, std::uint64_t b, uint128 c, std::uint64_t d, unsigned shift);
+
 }  // namespace fti::certify

@@ -18,6 +18,37 @@ constexpr std::uint32_t kBudgetRuleBase = 0x80000000u;
 
 }  // namespace
 
+bool rank_certifiable(const policy::Rule& rule) {
+  return rule.rank && !rule.rank->per_head && rule.rank->residual && rule.rank->max_rank >= 1 &&
+         rule.rank->max_rank <= drift::kMaxRank &&
+         (rule.rank->residual->absolute || rule.rank->residual->relative);
+}
+
+drift::RankStatement rank_drift_statement(const RankEntry& e, unsigned range_limb_bits) {
+  drift::RankStatement s;
+  s.tensor = e.tensor;
+  s.rank = e.rank;
+  s.factor_bits = e.factor_bits;
+  s.shift = e.shift;
+  s.bound = e.has_absolute ? drift::RankBoundKind::kAbsolute : drift::RankBoundKind::kNone;
+  s.max_residual_squares = e.has_absolute ? e.max_residual_squares : 0;
+  s.range_limb_bits = range_limb_bits;
+  return s;
+}
+
+void set_rank_parameters(RankEntry& e, std::int32_t scale, unsigned factor_bits, unsigned shift) {
+  e.factor_bits = factor_bits;
+  e.shift = shift;
+  e.max_residual_squares =
+      e.has_absolute ? absolute_bound_squares(e.absolute, scale + static_cast<std::int32_t>(shift)) : 0;
+}
+
+bool rank_bounds_hold(const RankEntry& e, uint128 residual_squares, uint128 base_squares) {
+  if (e.has_absolute && residual_squares > e.max_residual_squares) return false;
+  if (e.has_relative && !scaled_product_le(residual_squares, e.den, base_squares, e.num, 2 * e.shift)) return false;
+  return true;
+}
+
 StatementBuild build_statement(const policy::Policy& policy, const commitment::ModelCommitment& base,
                                const commitment::ModelCommitment& candidate) {
   StatementBuild out;
@@ -61,12 +92,15 @@ StatementBuild build_statement(const policy::Policy& policy, const commitment::M
       st.allowed.push_back(index);
       continue;
     }
-    if (rule->norm && rule->norm->frobenius) {
+    const bool certified_rank = rank_certifiable(*rule);
+    if ((rule->norm && rule->norm->frobenius) || certified_rank) {
       if (c->scale != b.scale) {
         out.violations.push_back(fmt::format(
             "tensor {}: the candidate is not committed at the base's scale ({} vs {})", name, c->scale, b.scale));
         continue;
       }
+    }
+    if (rule->norm && rule->norm->frobenius) {
       const policy::Bound& bound = *rule->norm->frobenius;
       drift::NormTensor t;
       t.tensor = index;
@@ -84,8 +118,35 @@ StatementBuild build_statement(const policy::Policy& policy, const commitment::M
       }
       st.norm.tensors.push_back(t);
     }
+    if (certified_rank) {
+      const policy::Bound& residual = *rule->rank->residual;
+      RankEntry e;
+      e.tensor = index;
+      e.rank = static_cast<std::uint32_t>(rule->rank->max_rank);
+      if (residual.absolute) {
+        e.has_absolute = true;
+        e.absolute = policy_decimal(*residual.absolute);
+      }
+      if (residual.relative) {
+        const Ratio r = relative_bound_squares(policy_decimal(*residual.relative));
+        e.has_relative = true;
+        e.num = r.num;
+        e.den = r.den;
+        // Q = sum B^2 from the norm proof: this tensor's NormTensor (added
+        // just above if the rule has a Frobenius bound) proves it too.
+        if (st.norm.tensors.empty() || st.norm.tensors.back().tensor != index) {
+          drift::NormTensor t;
+          t.tensor = index;
+          st.norm.tensors.push_back(t);
+        }
+        st.norm.tensors.back().base_squares = true;
+        e.norm_position = static_cast<std::uint32_t>(st.norm.tensors.size() - 1);
+      }
+      set_rank_parameters(e, b.scale, 0, 0);
+      st.rank.push_back(e);
+    }
     if (rule->norm && rule->norm->max_abs) note(rule_index, "norm.max_abs");
-    if (rule->rank) note(rule_index, "rank");
+    if (rule->rank && !certified_rank) note(rule_index, "rank");
     if (rule->sparsity) note(rule_index, "sparsity");
   }
   for (const commitment::TensorRecord& c : candidate.tensors) {
@@ -105,6 +166,10 @@ StatementBuild build_statement(const policy::Policy& policy, const commitment::M
     throw Error(ErrorCode::kLimit, fmt::format("{} tensors under Frobenius-norm rules; one certificate proves at "
                                                "most {} (v1)",
                                                st.norm.tensors.size(), drift::kMaxNormTensors));
+  }
+  if (st.rank.size() > kMaxRankTensors) {
+    throw Error(ErrorCode::kLimit, fmt::format("{} tensors under rank rules; one certificate proves at most {}",
+                                               st.rank.size(), kMaxRankTensors));
   }
   for (const auto& [key, count] : uncovered) {
     const bool is_budget = key.first >= kBudgetRuleBase;
@@ -141,6 +206,18 @@ std::vector<std::uint8_t> serialize_statement(const CertStatement& st) {
     w.text(u.rule);
     w.text(u.what);
     w.u32(u.tensors);
+  }
+  w.u32(static_cast<std::uint32_t>(st.rank.size()));
+  for (const RankEntry& e : st.rank) {
+    w.u32(e.tensor);
+    w.u32(e.rank);
+    w.u32(e.factor_bits);
+    w.u32(e.shift);
+    w.u8(static_cast<std::uint8_t>((e.has_absolute ? 1 : 0) | (e.has_relative ? 2 : 0)));
+    w.u128(e.max_residual_squares);
+    w.u64(e.num);
+    w.u64(e.den);
+    w.u32(e.norm_position);
   }
   return std::move(w.bytes());
 }
@@ -189,6 +266,30 @@ bool parse_statement(std::span<const std::uint8_t> bytes, CertStatement& out, st
     e.what = r.text("statement.uncovered.class", kMaxUncoveredText);
     e.tensors = r.u32("statement.uncovered.tensors");
     st.uncovered.push_back(std::move(e));
+  }
+  const std::size_t k = r.count("statement.rank", kMaxRankTensors, 53);
+  st.rank.reserve(k);
+  for (std::size_t i = 0; i < k && r.ok(); ++i) {
+    RankEntry e;
+    e.tensor = r.u32("statement.rank.tensor");
+    e.rank = r.u32("statement.rank.r");
+    e.factor_bits = r.u32("statement.rank.factor_bits");
+    e.shift = r.u32("statement.rank.shift");
+    const std::uint8_t flags = r.u8("statement.rank.flags");
+    e.max_residual_squares = r.u128("statement.rank.max_residual_squares");
+    e.num = r.u64("statement.rank.num");
+    e.den = r.u64("statement.rank.den");
+    e.norm_position = r.u32("statement.rank.norm_position");
+    if (flags == 0 || flags > 3) r.fail("statement.rank: no bound or unknown flags");
+    e.has_absolute = (flags & 1) != 0;
+    e.has_relative = (flags & 2) != 0;
+    if (i > 0 && e.tensor <= st.rank.back().tensor) r.fail("statement.rank: tensors not strictly ascending");
+    if (e.has_relative && (e.den == 0 || e.norm_position >= st.norm.tensors.size() ||
+                           st.norm.tensors[e.norm_position].tensor != e.tensor ||
+                           !st.norm.tensors[e.norm_position].base_squares)) {
+      r.fail("statement.rank: the relative bound's norm tensor is not this tensor with base squares");
+    }
+    st.rank.push_back(e);
   }
   if (r.ok() && r.left() != 0) r.fail(std::to_string(r.left()) + " trailing bytes after the statement");
   if (!r.ok()) {

@@ -14,6 +14,8 @@
 #include "engine/crypto/basefold_commit.h"
 #include "engine/drift/norm.h"
 #include "engine/drift/norm_layout.h"
+#include "engine/drift/rank.h"
+#include "engine/tensor/dtype.h"
 #include "policy/canonical.h"
 #include "policy/policy_parser.h"
 #include "registry/checkpoint.h"
@@ -326,7 +328,7 @@ TEST_F(Certify, UncertifiableRulesNeedAllowPartial) {
 rules:
   - name: attention
     match: "model.layers.*.self_attn.**"
-    rank: {max: 4, residual: {relative: 0.05}}
+    rank: {max: 4, residual: {relative: 0.05}, per_head: {heads: 4}}
   - name: mlp
     match: "model.layers.*.mlp.**"
     norm: {frobenius: {relative: 0.05}, max_abs: 0.1}
@@ -346,6 +348,244 @@ rules:
   EXPECT_EQ(r.certificate.statement.uncovered[0].rule, "attention");
   EXPECT_EQ(r.certificate.statement.uncovered[0].what, "rank");
   EXPECT_EQ(r.certificate.statement.uncovered[1].what, "norm.max_abs");
+}
+
+
+// ---- Rank rules (PROTOCOL.md 10.4.3, 10.5): q under a relative residual
+// bound, v under an absolute one combined with a Frobenius bound.
+
+constexpr const char* kRankPolicy = R"(version: 1
+rules:
+  - name: lora-q
+    match: "model.layers.*.self_attn.q_proj.weight"
+    rank: {max: 3, residual: {relative: 1%}}
+  - name: lora-v
+    match: "model.layers.*.self_attn.v_proj.weight"
+    rank: {max: 2, residual: {absolute: 0.01}}
+    norm: {frobenius: {relative: 50%}}
+  - name: frozen
+    match: "**"
+    frozen: true
+)";
+
+// Adds a rank-`rank` update (entries ~ `size`) to q and v, merged in BF16.
+void add_low_rank(std::vector<TensorData>& tensors, unsigned rank, double size, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  for (TensorData& d : tensors) {
+    const std::string& n = d.spec.name;
+    if (n.find("q_proj") == std::string::npos && n.find("v_proj") == std::string::npos) continue;
+    const std::size_t rows = d.spec.shape[0], cols = d.spec.shape[1];
+    std::vector<double> a(rank * cols), b(rows * rank);
+    for (double& x : a) x = normal(rng);
+    for (double& x : b) x = normal(rng) * size / std::sqrt(static_cast<double>(rank));
+    for (std::size_t i = 0; i < rows; ++i) {
+      for (std::size_t j = 0; j < cols; ++j) {
+        const std::size_t at = 2 * (i * cols + j);
+        const auto bits = static_cast<std::uint16_t>(d.bytes[at] | (d.bytes[at + 1] << 8));
+        double v = bf16_to_double(bits);
+        for (unsigned k = 0; k < rank; ++k) v += b[i * rank + k] * a[k * cols + j];
+        const std::uint16_t out = double_to_bf16(v);
+        d.bytes[at] = static_cast<std::uint8_t>(out);
+        d.bytes[at + 1] = static_cast<std::uint8_t>(out >> 8);
+      }
+    }
+  }
+}
+
+class RankCertify : public Certify {
+ protected:
+  void SetUp() override {
+    base_tensors_ = fti::testing::make_model_tensors(1, 32, 11);
+    fti::testing::write_model(dir_.path() / "base", base_tensors_, 1);
+    write_low_rank("lowrank", 2, 1);
+    write_low_rank("lowrank2", 2, 2);
+    write_low_rank("rank4", 4, 3);
+  }
+  void write_low_rank(const std::string& name, unsigned rank, std::uint64_t seed) {
+    std::vector<TensorData> t = base_tensors_;
+    add_low_rank(t, rank, 0.005, seed);
+    fti::testing::write_model(dir_.path() / name, t, 1);
+  }
+  const std::vector<std::uint8_t>& rank_good() {
+    if (rank_good_.empty()) {
+      const ProveResult r = prove("lowrank", kRankPolicy);
+      EXPECT_EQ(r.outcome, ProveOutcome::kCertified) << r.message;
+      rank_good_ = r.certificate;
+    }
+    return rank_good_;
+  }
+  // A cheating prover: proves `statement` (rank parameters included) as is,
+  // bounds unchecked, norm proof then rank proofs on the certificate transcript.
+  std::vector<std::uint8_t> forge_rank(const std::string& cand, CertStatement statement) {
+    const policy::Policy policy = policy::parse_policy(kRankPolicy, "p.yaml");
+    const Checkpoint b = open("base"), c = open(cand);
+    Certificate cert;
+    cert.params = small_params();
+    commitment::CommitOptions o;
+    o.params = cert.params;
+    cert.base = commitment::commit_model(b, o);
+    o.given_scales = commitment::scales_of(cert.base);
+    cert.candidate = commitment::commit_model(c, o);
+    cert.policy_canonical = policy::canonical_policy(policy);
+    cert.policy_digest = policy::policy_digest(policy);
+    std::vector<crypto::BasefoldProverData> bd, cd;
+    bd.reserve(cert.base.groups.size());
+    cd.reserve(cert.candidate.groups.size());
+    std::vector<const crypto::BasefoldProverData*> bp, cp;
+    for (std::size_t g = 0; g < cert.base.groups.size(); ++g) {
+      bd.push_back(crypto::basefold_commit(cert.params, commitment::group_tables(b, cert.base, g)));
+      bp.push_back(&bd.back());
+    }
+    for (std::size_t g = 0; g < cert.candidate.groups.size(); ++g) {
+      cd.push_back(crypto::basefold_commit(cert.params, commitment::group_tables(c, cert.candidate, g)));
+      cp.push_back(&cd.back());
+    }
+    // Parameters a prover may pick: the largest t with bu = 8 accepted.
+    for (RankEntry& e : statement.rank) {
+      if (e.factor_bits != 0) continue;
+      for (unsigned t = drift::kMaxRankShift + 1; t-- > 0;) {
+        set_rank_parameters(e, cert.base.tensors[e.tensor].scale, 8, t);
+        drift::RankLayout l;
+        if (drift::RankLayout::make(cert.base, cert.candidate, rank_drift_statement(e, statement.norm.range_limb_bits),
+                                    l) == drift::DriftStatus::kOk) {
+          break;
+        }
+      }
+    }
+    cert.statement = statement;
+    crypto::Transcript t =
+        certificate_transcript(cert.params, cert.policy_digest, cert.base, cert.candidate, cert.statement);
+    drift::NormProverOutput out = drift::prove_norms(cert.base, bp, cert.candidate, cp, statement.norm, t);
+    cert.disclosure = out.disclosure;
+    cert.norm_proof = out.proof.serialize();
+    for (const RankEntry& e : statement.rank) {
+      drift::RankProverOutput r = drift::prove_rank(cert.base, bp, cert.candidate, cp,
+                                                    rank_drift_statement(e, statement.norm.range_limb_bits), t);
+      cert.rank_proofs.push_back({r.disclosure, r.proof.serialize()});
+    }
+    return serialize_certificate(cert);
+  }
+  std::vector<std::uint8_t> rank_good_;
+};
+
+TEST_F(RankCertify, CompliantLowRankCandidateCertifiesAndVerifies) {
+  const VerifyReport r = verify(rank_good(), kRankPolicy);
+  ASSERT_TRUE(r.valid()) << failure_line(r.failure);
+  EXPECT_FALSE(r.partial);
+  const CertStatement& st = r.certificate.statement;
+  ASSERT_EQ(st.rank.size(), 2u);
+  EXPECT_EQ(st.rank[0].rank, 3u);
+  EXPECT_TRUE(st.rank[0].has_relative);
+  EXPECT_EQ(st.rank[1].rank, 2u);
+  EXPECT_TRUE(st.rank[1].has_absolute);
+  // q joins the norm statement for Q only; v has its own Frobenius bound.
+  ASSERT_EQ(st.norm.tensors.size(), 2u);
+  EXPECT_TRUE(st.norm.tensors[0].base_squares);
+  EXPECT_EQ(st.norm.tensors[0].bound.kind, drift::NormBoundKind::kNone);
+  EXPECT_EQ(st.norm.tensors[1].bound.kind, drift::NormBoundKind::kRelative);
+  std::size_t ranks = 0;
+  for (const TensorFinding& f : r.tensors) {
+    if (!f.rank) continue;
+    ++ranks;
+    EXPECT_TRUE(f.uncovered.empty()) << f.name;
+    EXPECT_GT(f.rank->residual, 0.0) << f.name;
+    if (f.rank->relative_bound) {
+      EXPECT_EQ(f.claim, "rank");
+      EXPECT_LE(f.rank->relative, 0.01) << f.name;
+      EXPECT_GT(f.rank->base_norm, 0.0);
+    } else {
+      EXPECT_EQ(f.claim, "frobenius.relative");
+      EXPECT_LE(f.rank->residual, 0.01) << f.name;
+    }
+  }
+  EXPECT_EQ(ranks, 2u);
+}
+
+TEST_F(RankCertify, HigherRankUpdateIsRefusedByTheProver) {
+  const ProveResult r = prove("rank4", kRankPolicy);
+  EXPECT_EQ(r.outcome, ProveOutcome::kViolation);
+  EXPECT_TRUE(r.certificate.empty());
+  EXPECT_NE(r.message.find("rank-3 residual"), std::string::npos) << r.message;
+  EXPECT_NE(r.message.find("rank-2 residual"), std::string::npos) << r.message;
+}
+
+TEST_F(RankCertify, ForgedProofsOfAHigherRankUpdateAreRejected) {
+  // Honest statement, bounds unchecked by the forger: the verifier's bounds.
+  const CertStatement honest = statement_of("rank4", kRankPolicy);
+  VerifyReport r = verify(forge_rank("rank4", honest), kRankPolicy);
+  EXPECT_EQ(r.failure.check, "bounds") << failure_line(r.failure);
+  // A looser relative bound, a looser absolute bound, another r: the statement.
+  for (int variant = 0; variant < 3; ++variant) {
+    CertStatement st = honest;
+    if (variant == 0) st.rank[0].num *= 10000;
+    if (variant == 1) st.rank[1].absolute = policy_decimal(1.0);
+    if (variant == 2) st.rank[0].rank = 4;  // same rank-index variables as r = 3
+    r = verify(forge_rank("rank4", st), kRankPolicy);
+    EXPECT_EQ(r.failure.check, "statement") << variant << ": " << failure_line(r.failure);
+  }
+}
+
+TEST_F(RankCertify, EditedRankParametersOrBoundsAreRejected) {
+  for (int variant = 0; variant < 4; ++variant) {
+    Certificate c = parsed(rank_good());
+    if (variant == 0) c.statement.rank[1].max_residual_squares += 1;
+    if (variant == 1) c.statement.rank[0].num += 1;
+    if (variant == 2) c.statement.rank[0].shift += 1;         // the proof was made at another t
+    if (variant == 3) c.statement.rank[1].factor_bits = 24;   // E_max^2 >= 2^63: RankLayout refuses
+    const VerifyReport r = verify(serialize_certificate(c), kRankPolicy);
+    EXPECT_FALSE(r.valid()) << variant;
+    if (variant != 2) {
+      EXPECT_EQ(r.failure.check, "statement") << variant << ": " << failure_line(r.failure);
+    }
+  }
+}
+
+TEST_F(RankCertify, ReplayAgainstAnotherCandidateIsRejected) {
+  const ProveResult other = prove("lowrank2", kRankPolicy);
+  ASSERT_EQ(other.outcome, ProveOutcome::kCertified) << other.message;
+  const Certificate o = parsed(other.certificate);
+  {
+    Certificate c = parsed(rank_good());
+    c.candidate = o.candidate;
+    const VerifyReport r = verify(serialize_certificate(c), kRankPolicy);
+    EXPECT_FALSE(r.valid());
+  }
+  {
+    // Only the rank proofs of the other certificate (same statement shape).
+    Certificate c = parsed(rank_good());
+    c.rank_proofs = o.rank_proofs;
+    c.statement.rank = o.statement.rank;
+    const VerifyReport r = verify(serialize_certificate(c), kRankPolicy);
+    EXPECT_FALSE(r.valid());
+  }
+}
+
+TEST_F(RankCertify, FlippedBytesInTheRankSectionAreRejected) {
+  const std::vector<std::uint8_t>& bytes = rank_good();
+  // Walk the sections to the rank proofs (tag 8).
+  std::size_t at = kCertificateMagic.size() + 8, begin = 0, end = 0;
+  for (std::uint32_t s = 1; s <= kSectionCount; ++s) {
+    std::uint64_t len = 0;
+    for (int i = 0; i < 8; ++i) len |= std::uint64_t{bytes[at + 4 + static_cast<std::size_t>(i)]} << (8 * i);
+    if (s == kSectionCount) {
+      begin = at;
+      end = at + 12 + static_cast<std::size_t>(len);
+    }
+    at += 12 + static_cast<std::size_t>(len);
+  }
+  ASSERT_EQ(end, bytes.size() - 32);
+  std::mt19937_64 rng(9);
+  std::size_t sampled = 0;
+  for (std::size_t i = begin; i < end; i += 1 + rng() % 997) {
+    std::vector<std::uint8_t> b = bytes;
+    b[i] ^= static_cast<std::uint8_t>(1u << (rng() % 8));
+    const Sha256Digest sum = sha256(std::span(b).first(b.size() - 32));
+    std::copy(sum.begin(), sum.end(), b.end() - 32);
+    EXPECT_FALSE(verify(b, kRankPolicy).valid()) << "byte " << i;
+    ++sampled;
+  }
+  EXPECT_GT(sampled, 50u);
 }
 
 }  // namespace

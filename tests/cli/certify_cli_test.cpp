@@ -127,13 +127,15 @@ TEST_F(CertifyCli, ViolatingCandidateGetsNoCertificate) {
 }
 
 TEST_F(CertifyCli, UncertifiableRulesNeedAllowPartial) {
-  // The demo policy has a rank rule and a budget.
+  // The demo policy: a rank rule (max 8, residual 1% of ||B||) with a norm
+  // rule on q/v, certified; and a budget, not certifiable yet.
   const std::vector<std::string> args = {"prove",  "--base",   demo("base"),       "--candidate",
                                          demo("candidate-lora"), "--policy", demo("policy.yaml"), "--out",
                                          path("p.fticert")};
   CommandResult r = fti_cli(args, dir_);
   EXPECT_EQ(r.exit_code, 2) << r.err;
-  EXPECT_NE(r.err.find("lora-attention"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("budget:attention-total"), std::string::npos) << r.err;
+  EXPECT_EQ(r.err.find("(rank"), std::string::npos) << r.err;
   EXPECT_FALSE(std::filesystem::exists(dir_ / "p.fticert"));
   std::vector<std::string> partial = args;
   partial.push_back("--allow-partial");
@@ -141,8 +143,27 @@ TEST_F(CertifyCli, UncertifiableRulesNeedAllowPartial) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   r = fti_cli({"verify", path("p.fticert"), "--policy", demo("policy.yaml")}, dir_);
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("PARTIAL"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("not certified: rule lora-attention (rank"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("PARTIAL: 1 rule classes"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("not certified: rule budget:attention-total (budget.norm"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("(rank"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("RANK TENSOR"), std::string::npos) << r.out;
+  r = fti_cli({"verify", path("p.fticert"), "--policy", demo("policy.yaml"), "--json"}, dir_);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  std::size_t ranks = 0;
+  for (const auto& t : j["tensors"]) {
+    if (!t.contains("rank")) continue;
+    ++ranks;
+    EXPECT_EQ(t["rule"], "lora-attention");
+    EXPECT_EQ(t["rank"]["max_rank"], 8);
+    EXPECT_EQ(t["rank"]["verdict"], "proven");
+    EXPECT_LE(t["rank"]["relative"].get<double>(), 0.01) << t.dump();
+    EXPECT_GT(t["rank"]["residual"].get<double>(), 0.0) << t.dump();
+    EXPECT_EQ(t["rank"]["relative_bound"].get<double>(), 0.01);
+  }
+  EXPECT_EQ(ranks, 8u);  // q and v of 4 layers
+  ASSERT_EQ(j["not_certified"].size(), 1u);
+  EXPECT_EQ(j["not_certified"][0]["class"], "budget.norm");
 }
 
 TEST_F(CertifyCli, SmallTestParametersNeverVerifyThroughTheCli) {
@@ -160,6 +181,17 @@ TEST_F(CertifyCli, SmallTestParametersNeverVerifyThroughTheCli) {
   EXPECT_EQ(r.exit_code, 4) << r.out;
   EXPECT_NE(r.err.find("certificate invalid: parameters:"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("insecure_parameters"), std::string::npos) << r.err;
+
+  // The same with rank proofs (the demo policy, partial): the floor holds too.
+  const policy::Policy demo_policy = policy::parse_policy_file(demo("policy.yaml"));
+  o.allow_partial = true;
+  const certify::ProveResult q = certify::prove_certificate(
+      demo_policy, Checkpoint::open_local(demo("base")), Checkpoint::open_local(demo("candidate-lora")), nullptr, o);
+  ASSERT_EQ(q.outcome, certify::ProveOutcome::kCertified) << q.message;
+  testing::write_bytes(dir_ / "small-rank.fticert", q.certificate);
+  const CommandResult k = fti_cli({"verify", path("small-rank.fticert"), "--policy", demo("policy.yaml")}, dir_);
+  EXPECT_EQ(k.exit_code, 4) << k.out;
+  EXPECT_NE(k.err.find("certificate invalid: parameters:"), std::string::npos) << k.err;
 }
 
 TEST_F(CertifyCli, UsageAndInputErrors) {
