@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "cmd/attestation_output.h"
 #include "cmd/cli_support.h"
 #include "cmd/model_loading.h"
 #include "engine/certify/certify.h"
@@ -24,6 +25,7 @@
 #include "engine/common/error.h"
 #include "engine/common/sha256.h"
 #include "engine/common/text.h"
+#include "policy/canonical.h"
 #include "policy/diagnostic.h"
 #include "policy/policy_parser.h"
 
@@ -34,6 +36,7 @@ struct ProveCommandOptions {
   std::string base, candidate, policy, out, base_commitment;
   bool allow_partial = false;
   unsigned threads = 0;
+  AttestOptions attest;
 };
 
 struct VerifyCommandOptions {
@@ -82,6 +85,7 @@ std::string params_text(const crypto::BasefoldParams& p) {
 
 int run_prove(const GlobalOptions& global, const ProveCommandOptions& options) {
   const policy::Policy policy = load_policy_file(options.policy);
+  const AttestationWriter attestation(options.attest);  // a bad key fails before any work
   const auto thread_limit = limit_threads(options.threads);
   std::optional<commitment::ModelCommitment> given;
   if (!options.base_commitment.empty()) given = commitment::read_commitment_file(options.base_commitment);
@@ -105,6 +109,11 @@ int run_prove(const GlobalOptions& global, const ProveCommandOptions& options) {
     return kExitUsage;
   }
   certify::write_certificate_file(options.out, r.certificate);
+  if (attestation.wanted()) {
+    attestation.write(prove_attestation(artifact_info(base), artifact_info(candidate), policy::policy_digest(policy),
+                                        options.out, r.certificate, r.base.root, r.candidate.root),
+                      global.quiet);
+  }
   if (!global.quiet) {
     fmt::print("base:         {} (root {})\n", options.base, to_hex(r.base.root));
     fmt::print("candidate:    {} (root {})\n", options.candidate, to_hex(r.candidate.root));
@@ -336,6 +345,7 @@ void register_prove(CLI::App& app, GlobalOptions& global, Action& action) {
   cmd->add_flag("--allow-partial", options->allow_partial,
                 "Certify the rules that can be certified; list the others as not certified");
   cmd->add_option("--threads", options->threads, "Worker threads (default: all cores)");
+  add_attest_options(*cmd, options->attest);
   cmd->callback([&global, &action, options] {
     action = [&global, options] { return run_prove(global, *options); };
   });

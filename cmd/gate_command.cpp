@@ -4,6 +4,7 @@
 #include <fmt/core.h>
 
 #include "cmd/adapter_gate.h"
+#include "cmd/attestation_output.h"
 #include "cmd/model_loading.h"
 #include "engine/common/error.h"
 #include "engine/gate/gate.h"
@@ -22,6 +23,7 @@ struct GateCommandOptions {
   bool json = false, all = false;
   unsigned threads = 0;
   double rank_tolerance = analysis::RankOptions{}.rank_tolerance;
+  AttestOptions attest;
 };
 
 // Parses the policy, printing every diagnostic; exit 2 on errors.
@@ -41,9 +43,9 @@ policy::Policy load_policy(const std::string& file, bool quiet) {
 
 int run_gate_command(const GlobalOptions& global, const GateCommandOptions& options) {
   if (!options.adapter.empty() && options.policy.empty()) {
-    if (options.candidate.empty() || !options.report_dir.empty()) {
+    if (options.candidate.empty() || !options.report_dir.empty() || !options.attest.out.empty()) {
       throw Error(ErrorCode::kUsage, "gate --adapter: give --policy to gate base + adapter, or --candidate "
-                                     "(without --policy or --report-dir) to check a merged checkpoint");
+                                     "(without --policy, --report-dir or --attestation) to check a merged checkpoint");
     }
     return run_adapter_merge_check(global, {options.base, options.adapter, options.candidate,
                                             options.ulp_tolerance, options.json, options.all, options.threads});
@@ -56,6 +58,7 @@ int run_gate_command(const GlobalOptions& global, const GateCommandOptions& opti
   }
   // The policy first: a broken policy should fail before any download.
   const policy::Policy policy = load_policy(options.policy, global.quiet);
+  const AttestationWriter attestation(options.attest);  // a bad key fails before any download
   const auto thread_limit = limit_threads(options.threads);
   Cache cache = open_cache(global);
   const LoadedModel base = load_model(global, cache, options.base);
@@ -73,8 +76,13 @@ int run_gate_command(const GlobalOptions& global, const GateCommandOptions& opti
   report.fti_version = FTI_VERSION;
   report.base = artifact_info(base);
 
-  if (!options.report_dir.empty()) {
-    reports::write_report_files(options.report_dir, reports::render_report_files(report));
+  reports::RenderedFiles rendered;
+  if (!options.report_dir.empty() || attestation.wanted()) rendered = reports::render_report_files(report);
+  if (!options.report_dir.empty()) reports::write_report_files(options.report_dir, rendered);
+  if (attestation.wanted()) {
+    attest::DriftAttestation statement = attestation_for("gate", report);
+    add_report_digest(statement, rendered);
+    attestation.write(statement, global.quiet);
   }
   if (options.json) {
     fmt::print("{}\n", reports::to_json(report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
@@ -102,6 +110,7 @@ void register_gate(CLI::App& app, GlobalOptions& global, Action& action) {
       "  fti gate --policy policy.yaml --base b.tar.zst --candidate https://host/c.safetensors --json\n"
       "  fti gate --policy policy.yaml --base ./base --adapter ./lora-adapter   (base + PEFT LoRA adapter)\n"
       "  fti gate --base ./base --adapter ./lora-adapter --candidate ./merged   (is merged = base + adapter?)\n"
+      "  fti gate --policy policy.yaml --base ./base --candidate ./ft --attest-key key.pem --attestation ft.intoto.jsonl\n"
       "  fti policy init --preset llama --out policy.yaml   (a starting point)\n");
   cmd->add_option("--policy", options->policy, "The drift policy (YAML, see docs/POLICY.md)");
   cmd->add_option("--base", options->base, "The trusted base checkpoint")->required();
@@ -121,6 +130,7 @@ void register_gate(CLI::App& app, GlobalOptions& global, Action& action) {
                   "Numerical rank counts singular values above this fraction of the largest (rank rules "
                   "without a residual bound)")
       ->check(CLI::Range(1e-12, 1.0));
+  add_attest_options(*cmd, options->attest);
   cmd->callback([&global, &action, options] {
     action = [&global, options] { return run_gate_command(global, *options); };
   });

@@ -59,6 +59,7 @@ int main(int argc, char** argv) {
   fti::cli::register_commit(app, global, action);
   fti::cli::register_prove(app, global, action);
   fti::cli::register_verify(app, global, action);
+  fti::cli::register_verify_attestation(app, global, action);
 
   try {
     app.parse(argc, argv);
