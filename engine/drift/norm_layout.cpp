@@ -5,16 +5,9 @@
 #include <set>
 
 #include "engine/commitment/fixed_point.h"
+#include "engine/drift/drift_shared.h"
 
 namespace fti::drift {
-namespace {
-
-bool group_holds(const commitment::ModelCommitment& c, const commitment::TensorRecord& t) {
-  return t.group < c.groups.size() && c.groups[t.group].num_vars == t.num_vars() &&
-         t.index < c.groups[t.group].num_polys;
-}
-
-}  // namespace
 
 DriftStatus NormLayout::make(const commitment::ModelCommitment& base, const commitment::ModelCommitment& candidate,
                              const NormStatement& statement, NormLayout& out) {

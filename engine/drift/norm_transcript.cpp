@@ -1,6 +1,10 @@
 #include "engine/drift/norm_transcript.h"
 
+#include <algorithm>
+#include <array>
 #include <cstdint>
+
+#include "engine/drift/drift_shared.h"
 
 namespace fti::drift {
 
@@ -10,19 +14,10 @@ void norm_absorb_statement(crypto::Transcript& t, const commitment::ModelCommitm
   const auto* id = reinterpret_cast<const std::uint8_t*>(kNormProtocolId.data());
   t.absorb_bytes(kNormLabelProtocol, std::span(id, kNormProtocolId.size()));
   const crypto::BasefoldParams& p = base.params;
-  const std::uint64_t params[] = {kNormBlockVars,
-                                  kNormLimbShift,
-                                  kNormHiBits,
-                                  kNormLoBits,
-                                  statement.range_limb_bits,
-                                  static_cast<std::uint64_t>(p.security),
-                                  p.log_blowup,
-                                  p.commit_leaf_log_size,
-                                  p.fold_log_arity,
-                                  p.final_log_size,
-                                  p.num_queries,
-                                  p.grinding_bits,
-                                  p.cap_log};
+  // The block size first, then what every drift proof absorbs (drift_shared.h).
+  const std::array<std::uint64_t, 12> shared = block_limb_params(statement.range_limb_bits, p);
+  std::array<std::uint64_t, 13> params{kNormBlockVars};
+  std::copy(shared.begin(), shared.end(), params.begin() + 1);
   t.absorb_u64s(kNormLabelParams, params);
   t.absorb_digest(kNormLabelBaseRoot, base.root);
   t.absorb_digest(kNormLabelCandidateRoot, candidate.root);

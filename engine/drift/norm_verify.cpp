@@ -5,6 +5,7 @@
 #include "engine/crypto/basefold.h"
 #include "engine/crypto/range.h"
 #include "engine/crypto/sumcheck.h"
+#include "engine/drift/drift_shared.h"
 #include "engine/drift/norm.h"
 #include "engine/drift/norm_sumcheck.h"
 #include "engine/drift/norm_transcript.h"
@@ -187,17 +188,9 @@ DriftResult verify_norms_bytes(const commitment::ModelCommitment& base, const co
                                const NormStatement& statement, const NormDisclosure& disclosure,
                                std::span<const std::uint8_t> proof, crypto::Transcript& transcript,
                                const NormVerifyOptions& options) {
-  try {
-    NormLayout layout;
-    if (const DriftStatus s = NormLayout::make(base, candidate, statement, layout); s != DriftStatus::kOk) {
-      return {s, Status::kOk};
-    }
-    NormProof parsed;
-    if (const DriftResult r = NormProof::parse(proof, base, candidate, statement, layout, parsed); !r.ok()) return r;
+  return verify_from_bytes<NormLayout, NormProof>(base, candidate, statement, proof, [&](const NormProof& parsed) {
     return verify_norms(base, candidate, statement, disclosure, parsed, transcript, options);
-  } catch (const std::exception&) {
-    return {DriftStatus::kMalformed, Status::kBadParameters};
-  }
+  });
 }
 
 }  // namespace fti::drift

@@ -8,33 +8,12 @@
 
 #include "engine/commitment/fixed_point.h"
 #include "engine/common/error.h"
+#include "engine/drift/drift_shared.h"
 
 namespace fti::drift {
 namespace {
 
 using crypto::Fp;
-
-// The signed integer a field element encodes (section 9.2.1), or false if
-// |v| >= 2^23.
-bool to_value(Fp x, std::int64_t& v) {
-  const std::uint64_t u = x.value();
-  v = u <= Fp::kModulus / 2 ? static_cast<std::int64_t>(u) : -static_cast<std::int64_t>(Fp::kModulus - u);
-  return v < commitment::kValueBound && v > -commitment::kValueBound;
-}
-
-std::span<const Fp> find_table(const commitment::ModelCommitment& c,
-                               std::span<const crypto::BasefoldProverData* const> groups, std::uint32_t group,
-                               std::uint32_t poly, const char* side) {
-  if (group >= groups.size() || groups[group] == nullptr) {
-    throw Error(ErrorCode::kIntegrity, std::string("norm proof: the prover has no data for ") + side + " group " +
-                                           std::to_string(group));
-  }
-  if (!(groups[group]->commitment() == c.groups[group]) || !(groups[group]->params() == c.params)) {
-    throw Error(ErrorCode::kIntegrity, std::string("norm proof: ") + side + " group " + std::to_string(group) +
-                                           " is not the committed one");
-  }
-  return groups[group]->tables()[poly];
-}
 
 }  // namespace
 
@@ -44,8 +23,8 @@ NormTables norm_tables(const commitment::ModelCommitment& base,
                        std::span<const crypto::BasefoldProverData* const> candidate_groups, const NormLayout& layout) {
   NormTables out;
   for (const NormTensorLayout& t : layout.tensors) {
-    out.base.push_back(find_table(base, base_groups, t.base_group, t.base_poly, "base"));
-    out.candidate.push_back(find_table(candidate, candidate_groups, t.candidate_group, t.candidate_poly, "candidate"));
+    out.base.push_back(committed_table(base, base_groups, t.base_group, t.base_poly, "norm proof", "base"));
+    out.candidate.push_back(committed_table(candidate, candidate_groups, t.candidate_group, t.candidate_poly, "norm proof", "candidate"));
   }
   return out;
 }
@@ -73,7 +52,7 @@ NormWitness norm_witness(const commitment::ModelCommitment& base, const NormLayo
       for (std::size_t k = 0; k < per_block; ++k) {
         const std::size_t x = j + (k << m);
         std::int64_t vb = 0, vc = 0;
-        if (!to_value(b[x], vb) || (delta && !to_value(c[x], vc))) {
+        if (!encoded_value(b[x], vb) || (delta && !encoded_value(c[x], vc))) {
           std::size_t expected = SIZE_MAX;
           bad.compare_exchange_strong(expected, x);
           return;

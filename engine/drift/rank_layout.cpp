@@ -3,17 +3,10 @@
 #include <bit>
 
 #include "engine/commitment/fixed_point.h"
+#include "engine/drift/drift_shared.h"
 #include "engine/drift/norm_statement.h"
 
 namespace fti::drift {
-namespace {
-
-bool group_holds(const commitment::ModelCommitment& c, const commitment::TensorRecord& t) {
-  return t.group < c.groups.size() && c.groups[t.group].num_vars == t.num_vars() &&
-         t.index < c.groups[t.group].num_polys;
-}
-
-}  // namespace
 
 DriftStatus RankLayout::make(const commitment::ModelCommitment& base, const commitment::ModelCommitment& candidate,
                              const RankStatement& st, RankLayout& out) {

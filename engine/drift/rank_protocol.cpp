@@ -1,8 +1,10 @@
 #include "engine/drift/rank_protocol.h"
 
+#include <array>
 #include <cstdint>
 
 #include "engine/crypto/multilinear.h"
+#include "engine/drift/drift_shared.h"
 #include "engine/drift/norm_statement.h"
 
 namespace fti::drift {
@@ -25,18 +27,7 @@ void rank_absorb_statement(crypto::Transcript& t, const commitment::ModelCommitm
                            const RankLayout& layout) {
   t.absorb_bytes(kRankLabelProtocol, bytes_of(kRankProtocolId));
   const crypto::BasefoldParams& p = base.params;
-  const std::uint64_t params[] = {kNormLimbShift,
-                                  kNormHiBits,
-                                  kNormLoBits,
-                                  st.range_limb_bits,
-                                  static_cast<std::uint64_t>(p.security),
-                                  p.log_blowup,
-                                  p.commit_leaf_log_size,
-                                  p.fold_log_arity,
-                                  p.final_log_size,
-                                  p.num_queries,
-                                  p.grinding_bits,
-                                  p.cap_log};
+  const std::array<std::uint64_t, 12> params = block_limb_params(st.range_limb_bits, p);
   t.absorb_u64s(kRankLabelParams, params);
   t.absorb_digest(kRankLabelBaseRoot, base.root);
   t.absorb_digest(kRankLabelCandidateRoot, candidate.root);

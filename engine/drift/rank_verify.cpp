@@ -4,6 +4,7 @@
 #include "engine/crypto/basefold.h"
 #include "engine/crypto/range.h"
 #include "engine/crypto/sumcheck.h"
+#include "engine/drift/drift_shared.h"
 #include "engine/drift/norm.h"
 #include "engine/drift/rank.h"
 #include "engine/drift/rank_protocol.h"
@@ -154,17 +155,9 @@ DriftResult verify_rank_bytes(const commitment::ModelCommitment& base, const com
                               const RankStatement& statement, const NormStatistic& disclosure,
                               std::span<const std::uint8_t> proof, crypto::Transcript& transcript,
                               const RankVerifyOptions& options) {
-  try {
-    RankLayout layout;
-    if (const DriftStatus s = RankLayout::make(base, candidate, statement, layout); s != DriftStatus::kOk) {
-      return {s, Status::kOk};
-    }
-    RankProof parsed;
-    if (const DriftResult r = RankProof::parse(proof, base, candidate, statement, layout, parsed); !r.ok()) return r;
+  return verify_from_bytes<RankLayout, RankProof>(base, candidate, statement, proof, [&](const RankProof& parsed) {
     return verify_rank(base, candidate, statement, disclosure, parsed, transcript, options);
-  } catch (const std::exception&) {
-    return {DriftStatus::kMalformed, Status::kBadParameters};
-  }
+  });
 }
 
 }  // namespace fti::drift

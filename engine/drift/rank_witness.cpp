@@ -10,6 +10,7 @@
 
 #include "engine/commitment/fixed_point.h"
 #include "engine/common/error.h"
+#include "engine/drift/drift_shared.h"
 #include "engine/drift/norm_statement.h"
 
 namespace fti::drift {
@@ -17,29 +18,12 @@ namespace {
 
 using crypto::Fp;
 
-bool to_value(Fp x, std::int64_t& v) {
-  const std::uint64_t u = x.value();
-  v = u <= Fp::kModulus / 2 ? static_cast<std::int64_t>(u) : -static_cast<std::int64_t>(Fp::kModulus - u);
-  return v < commitment::kValueBound && v > -commitment::kValueBound;
-}
-
-std::span<const Fp> find_table(const commitment::ModelCommitment& c,
-                               std::span<const crypto::BasefoldProverData* const> groups, std::uint32_t group,
-                               std::uint32_t poly, const char* side) {
-  if (group >= groups.size() || groups[group] == nullptr || !(groups[group]->commitment() == c.groups[group]) ||
-      !(groups[group]->params() == c.params)) {
-    throw Error(ErrorCode::kIntegrity, std::string("rank proof: ") + side + " group " + std::to_string(group) +
-                                           " is missing or not the committed one");
-  }
-  return groups[group]->tables()[poly];
-}
-
 // Delta = C - B as integers, row-major over the padded 2^lr x 2^lc table.
 std::vector<std::int64_t> delta_of(const RankTables& tables) {
   std::vector<std::int64_t> d(tables.base.size());
   for (std::size_t x = 0; x < d.size(); ++x) {
     std::int64_t b = 0, c = 0;
-    if (!to_value(tables.base[x], b) || !to_value(tables.candidate[x], c)) {
+    if (!encoded_value(tables.base[x], b) || !encoded_value(tables.candidate[x], c)) {
       throw Error(ErrorCode::kInput,
                   "rank proof: table entry " + std::to_string(x) + " is not an encoded value (|v| < 2^23)");
     }
@@ -80,8 +64,8 @@ RankTables rank_tables(const commitment::ModelCommitment& base,
                        std::span<const crypto::BasefoldProverData* const> base_groups,
                        const commitment::ModelCommitment& candidate,
                        std::span<const crypto::BasefoldProverData* const> candidate_groups, const RankLayout& layout) {
-  return {find_table(base, base_groups, layout.base_group, layout.base_poly, "base"),
-          find_table(candidate, candidate_groups, layout.candidate_group, layout.candidate_poly, "candidate")};
+  return {committed_table(base, base_groups, layout.base_group, layout.base_poly, "rank proof", "base"),
+          committed_table(candidate, candidate_groups, layout.candidate_group, layout.candidate_poly, "rank proof", "candidate")};
 }
 
 RankFactors rank_factorize(const RankLayout& layout, const RankStatement& statement, const RankTables& tables) {
