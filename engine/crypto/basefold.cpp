@@ -20,11 +20,6 @@ std::vector<Fp3> basefold_batch_powers(const Fp3& beta, std::size_t m) {
   return out;
 }
 
-Fp3 basefold_eq1(const Fp3& x, const Fp3& z) {
-  const Fp3 xz = x * z;
-  return Fp3::one() - x - z + xz + xz;
-}
-
 // Section 7.5, steps 1-2: the opening header, then one record per group.
 void basefold_absorb_header(Transcript& t, const BasefoldParams& params, std::size_t num_groups,
                             std::span<const Fp3> point) {

@@ -45,7 +45,7 @@ std::vector<Fp3> eq_table_large(std::span<const Fp3> point) {
   return t;
 }
 
-// h(X) = eqp * basefold_eq1(X, z_i) * (g0 + X (g1 - g0)) at X = 0, 1, 2 (section 7.5, step 3).
+// h(X) = eqp * eq1(X, z_i) * (g0 + X (g1 - g0)) at X = 0, 1, 2 (section 7.5, step 3).
 std::vector<Fp3> round_message(const Fp3& eqp, const Fp3& z, const Fp3& g0, const Fp3& g1) {
   const Fp3 one = Fp3::one();
   return {eqp * (one - z) * g0, eqp * z * g1, eqp * (z + z + z - one) * (g1 + g1 - g0)};
@@ -105,7 +105,7 @@ class GroupProver {
         const Fp3 r = t.challenge_fp3(kBasefoldLabelRoundChallenge);
         out.round_polynomials.push_back(std::move(message));
         r_.push_back(r);
-        eqp *= basefold_eq1(r, z_[i]);
+        eqp *= eq1(r, z_[i]);
         if (const std::size_t next = basefold_layer_completed_by(layout_, i); next != 0) {
           commit_layer(next, t, out);
         }

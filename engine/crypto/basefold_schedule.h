@@ -26,8 +26,6 @@ void basefold_absorb_group(Transcript& t, unsigned num_vars, std::size_t num_pol
                            std::span<const Fp3> values);
 // 1, beta, .., beta^(m-1).
 std::vector<Fp3> basefold_batch_powers(const Fp3& beta, std::size_t m);
-// eq(x, z) for one variable: (1 - x)(1 - z) + x z.
-Fp3 basefold_eq1(const Fp3& x, const Fp3& z);
 // The index j >= 1 of the layer committed right after round `round` (whose
 // first round is round + 1), or 0 if none.
 std::size_t basefold_layer_completed_by(const BasefoldLayout& layout, unsigned round);

@@ -9,6 +9,7 @@
 #include "engine/crypto/basefold_pow.h"
 #include "engine/crypto/basefold_schedule.h"
 #include "engine/crypto/moebius.h"
+#include "engine/crypto/multilinear.h"
 #include "engine/crypto/ntt.h"
 #include "engine/crypto/sumcheck.h"
 
@@ -61,7 +62,7 @@ class GroupVerifier {
       t.absorb_fp3s(kBasefoldLabelRoundPolynomial, h);
       const Fp3 r = t.challenge_fp3(kBasefoldLabelRoundChallenge);
       claim = interpolate_at(h, r);
-      eqp *= basefold_eq1(r, z_[i]);
+      eqp *= eq1(r, z_[i]);
       r_.push_back(r);
       if (const std::size_t next = basefold_layer_completed_by(layout_, i); next != 0) {
         t.absorb_digests(kBasefoldLabelLayerCommitment, proof_.layer_caps[next - 1].nodes);

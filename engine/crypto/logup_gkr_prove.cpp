@@ -463,7 +463,7 @@ LogupGkrProverOutput logup_gkr_prove(const Fp3& alpha, std::span<const LogupInpu
         const Fp3 g_at[4] = {g.g0, g.g1, g.g2, g3};
         const Fp3 scale = a.weight * a.prefix;
         for (std::size_t x = 0; x < kLogupRoundValues; ++x) {
-          h[x] += scale * logup_eq1(Fp3::from_u64(x), r) * g_at[x];
+          h[x] += scale * eq1(Fp3::from_u64(x), r) * g_at[x];
         }
       }
       transcript.absorb_fp3s(kLogupLabelRoundPolynomial, h);
@@ -475,7 +475,7 @@ LogupGkrProverOutput logup_gkr_prove(const Fp3& alpha, std::span<const LogupInpu
         if (a.e <= k) continue;
         Instance& in = inst[a.index];
         a.claim = quadratic_at(gs[t], s);
-        a.prefix *= logup_eq1(r, s);
+        a.prefix *= eq1(r, s);
         const std::size_t size = std::size_t{1} << (a.e - k - 1);
         std::vector<Quad>& dest = a.next_in_a ? in.buf_a : in.buf_b;
         const std::span<Quad> out_tables(dest.data(), size);

@@ -51,11 +51,6 @@ void logup_gkr_absorb_header(Transcript& t, std::span<const unsigned> instance_v
   t.absorb_fp3s(kLogupLabelRoots, roots);
 }
 
-Fp3 logup_eq1(const Fp3& x, const Fp3& z) {
-  const Fp3 xz = x * z;
-  return Fp3::one() - x - z + xz + xz;
-}
-
 Fp3 logup_layer_term(std::span<const Fp3> child, const Fp3& mu) {
   const Fp3& p0 = child[0];
   const Fp3& p1 = child[1];

@@ -66,8 +66,6 @@ class LogupGkrSchedule {
 // "logup.num_instances", "logup.instance_vars", "logup.roots".
 void logup_gkr_absorb_header(Transcript& t, std::span<const unsigned> instance_vars, std::span<const Fp3> roots);
 
-// eq(x, z) for one variable: (1 - x)(1 - z) + x z.
-Fp3 logup_eq1(const Fp3& x, const Fp3& z);
 
 // The batched layer identity's summand for one instance (section 8.4):
 // p0 q1 + p1 q0 + mu q0 q1 from its child values (p0, p1, q0, q1).

@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "engine/crypto/logup_gkr.h"
+#include "engine/crypto/multilinear.h"
 #include "engine/crypto/sumcheck.h"
 
 namespace fti::crypto {
@@ -65,7 +66,7 @@ Status logup_gkr_verify(std::span<const unsigned> instance_vars, const LogupGkrP
       }
       // eq(rho_<e, s_<e) for every e <= j, by prefix products.
       std::vector<Fp3> eq_prefix{Fp3::one()};
-      for (unsigned k = 0; k < j; ++k) eq_prefix.push_back(eq_prefix.back() * logup_eq1(rho[k], s_pts[k]));
+      for (unsigned k = 0; k < j; ++k) eq_prefix.push_back(eq_prefix.back() * eq1(rho[k], s_pts[k]));
       Fp3 expected = Fp3::zero();
       w = Fp3::one();
       for (std::size_t t = 0; t < order.size(); ++t) {

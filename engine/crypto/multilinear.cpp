@@ -55,4 +55,15 @@ std::vector<Fp3> eq_table(std::span<const Fp3> point) {
   return t;
 }
 
+Fp3 eq1(const Fp3& x, const Fp3& z) {
+  const Fp3 xz = x * z;
+  return Fp3::one() - x - z + xz + xz;
+}
+
+Fp3 eq_eval(std::span<const Fp3> a, std::span<const Fp3> b) {
+  Fp3 out = Fp3::one();
+  for (std::size_t i = 0; i < a.size(); ++i) out *= eq1(a[i], b[i]);
+  return out;
+}
+
 }  // namespace fti::crypto

@@ -23,4 +23,9 @@ Fp3 mle_evaluate(std::span<const Fp3> table, std::span<const Fp3> point);
 // eq(point, x) = prod_i (x_i r_i + (1 - x_i)(1 - r_i)) for every x in {0,1}^v.
 std::vector<Fp3> eq_table(std::span<const Fp3> point);
 
+// One factor of eq: x z + (1 - x)(1 - z), for any x, z (not only bits).
+Fp3 eq1(const Fp3& x, const Fp3& z);
+// eq(a, b) = prod_i eq1(a_i, b_i) over a.size() = b.size() coordinates.
+Fp3 eq_eval(std::span<const Fp3> a, std::span<const Fp3> b);
+
 }  // namespace fti::crypto

@@ -18,6 +18,16 @@
 
 namespace fti::drift {
 
+// Options of every drift verifier. min_security_bits: the proven soundness
+// floor, in bits, every Basefold group the proof opens must meet
+// (crypto::basefold_check_security, PROTOCOL.md 7.7): the parameters come
+// with the commitments, which the prover chose. 0 turns the floor off: ONLY
+// for tests and benchmarks that use small parameters; no command-line path
+// sets it.
+struct DriftVerifyOptions {
+  unsigned min_security_bits = crypto::kBasefoldTargetBits;
+};
+
 // The signed integer a committed field element encodes (section 9.2.1);
 // false if |v| >= 2^23 (not an honest encoding).
 bool encoded_value(crypto::Fp x, std::int64_t& v);

@@ -20,6 +20,7 @@
 #include "engine/crypto/basefold_params.h"
 #include "engine/crypto/range_commit.h"
 #include "engine/crypto/transcript.h"
+#include "engine/drift/drift_shared.h"
 #include "engine/drift/drift_status.h"
 #include "engine/drift/norm_disclosure.h"
 #include "engine/drift/norm_layout.h"
@@ -64,14 +65,7 @@ NormProverOutput prove_norms_with(const commitment::ModelCommitment& base,
                                   std::span<const crypto::BasefoldProverData> block_groups,
                                   const crypto::RangeProverData& range, crypto::Transcript& transcript);
 
-struct NormVerifyOptions {
-  // The proven soundness floor, in bits, every Basefold group the proof opens
-  // must meet (crypto::basefold_check_security, PROTOCOL.md 7.7): the
-  // parameters come with the commitments, which the prover chose. 0 turns the
-  // floor off: ONLY for tests and benchmarks that use small parameters; no
-  // command-line path sets it.
-  unsigned min_security_bits = crypto::kBasefoldTargetBits;
-};
+using NormVerifyOptions = DriftVerifyOptions;
 
 // kOk only if every check of section 10.3.5 passes and every bound holds;
 // kInsecureParameters (first) if the parameters are below the floor.

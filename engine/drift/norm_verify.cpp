@@ -3,6 +3,7 @@
 
 #include "engine/commitment/commitment_hash.h"
 #include "engine/crypto/basefold.h"
+#include "engine/crypto/multilinear.h"
 #include "engine/crypto/range.h"
 #include "engine/crypto/sumcheck.h"
 #include "engine/drift/drift_shared.h"
@@ -15,13 +16,6 @@ namespace {
 
 using crypto::Fp3;
 using crypto::Status;
-
-// eq(a, b) = prod_i (a_i b_i + (1 - a_i)(1 - b_i)).
-Fp3 eq_eval(std::span<const Fp3> a, std::span<const Fp3> b) {
-  Fp3 out = Fp3::one();
-  for (std::size_t i = 0; i < a.size(); ++i) out *= a[i] * b[i] + (Fp3::one() - a[i]) * (Fp3::one() - b[i]);
-  return out;
-}
 
 std::size_t position_of(std::span<const std::uint32_t> groups, std::uint32_t g) {
   for (std::size_t i = 0; i < groups.size(); ++i) {
@@ -55,7 +49,7 @@ DriftResult verify_class(const commitment::ModelCommitment& base, const commitme
 
   DriftResult result;
   const crypto::SumcheckFinalCheck final_check = [&](std::span<const Fp3> point, std::span<const Fp3> evals) {
-    if (evals[kNormEqPoly] != eq_eval(block_point.first(cl.block_vars), point.first(cl.block_vars))) {
+    if (evals[kNormEqPoly] != crypto::eq_eval(block_point.first(cl.block_vars), point.first(cl.block_vars))) {
       result = {DriftStatus::kEvaluationMismatch, Status::kEvaluationMismatch};
       return Status::kEvaluationMismatch;
     }

@@ -18,6 +18,7 @@
 #include "engine/crypto/basefold_params.h"
 #include "engine/crypto/range_commit.h"
 #include "engine/crypto/transcript.h"
+#include "engine/drift/drift_shared.h"
 #include "engine/drift/drift_status.h"
 #include "engine/drift/norm_disclosure.h"
 #include "engine/drift/rank_layout.h"
@@ -64,11 +65,7 @@ RankProverOutput prove_rank_with(const commitment::ModelCommitment& base,
                                  const RankWitness& witness, const RankCommitted& committed,
                                  const crypto::RangeProverData& range, crypto::Transcript& transcript);
 
-struct RankVerifyOptions {
-  // As NormVerifyOptions: the proven floor every opened Basefold group must
-  // meet; 0 turns it off ONLY for tests and benchmarks with small parameters.
-  unsigned min_security_bits = crypto::kBasefoldTargetBits;
-};
+using RankVerifyOptions = DriftVerifyOptions;
 
 // kOk only if every check of section 10.5.5 passes and the bound holds.
 // Never throws on adversarial input.

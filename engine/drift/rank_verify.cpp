@@ -2,6 +2,7 @@
 #include <exception>
 
 #include "engine/crypto/basefold.h"
+#include "engine/crypto/multilinear.h"
 #include "engine/crypto/range.h"
 #include "engine/crypto/sumcheck.h"
 #include "engine/drift/drift_shared.h"
@@ -14,12 +15,6 @@ namespace {
 
 using crypto::Fp3;
 using crypto::Status;
-
-Fp3 eq_eval(std::span<const Fp3> a, std::span<const Fp3> b) {
-  Fp3 out = Fp3::one();
-  for (std::size_t i = 0; i < a.size(); ++i) out *= a[i] * b[i] + (Fp3::one() - a[i]) * (Fp3::one() - b[i]);
-  return out;
-}
 
 }  // namespace
 
@@ -91,7 +86,7 @@ DriftResult verify_rank(const commitment::ModelCommitment& base, const commitmen
                                                  {candidate.groups[layout.candidate_group], proof.opened_values[1]},
                                                  {proof.block_commitment, proof.opened_values[2]}};
     const crypto::SumcheckFinalCheck residual_check = [&](std::span<const Fp3> point, std::span<const Fp3> evals) {
-      if (evals[kRankEqPoly] != eq_eval(block_point, point.first(layout.block_vars)) ||
+      if (evals[kRankEqPoly] != crypto::eq_eval(block_point, point.first(layout.block_vars)) ||
           evals[kRankBasePoly] != proof.opened_values[0][layout.base_poly] ||
           evals[kRankCandidatePoly] != proof.opened_values[1][layout.candidate_poly] ||
           evals[kRankHiPoly] != proof.opened_values[2][0] || evals[kRankLoPoly] != proof.opened_values[2][1]) {
