@@ -64,4 +64,17 @@ Proven prove(const TestModel& base, const TestModel& candidate, const NormStatem
 DriftResult verify(const TestModel& base, const TestModel& candidate, const NormStatement& statement,
                    const NormDisclosure& disclosure, std::span<const std::uint8_t> bytes, std::uint64_t context = 1);
 
+// The positions i at which flipping bit 0 of bytes[i] gives bytes that
+// `accepts` still accepts (a strict proof format has none).
+template <typename Accepts>
+std::vector<std::size_t> accepted_byte_flips(std::vector<std::uint8_t> bytes, const Accepts& accepts) {
+  std::vector<std::size_t> accepted;
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    bytes[i] ^= 0x01;
+    if (accepts(std::span<const std::uint8_t>(bytes))) accepted.push_back(i);
+    bytes[i] ^= 0x01;
+  }
+  return accepted;
+}
+
 }  // namespace fti::drift::testing
