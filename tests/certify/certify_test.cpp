@@ -102,38 +102,45 @@ class Certify : public ::testing::Test {
     EXPECT_FALSE(f.failed()) << f.reason;
     return c;
   }
+  // What a cheating prover starts from: both models committed under the small
+  // test parameters, the policy's canonical form and digest, and the prover
+  // data of every group (bp/cp point into bd/cd).
+  struct Forgery {
+    Forgery(const Certify& fixture, const std::string& cand, const char* policy_text) {
+      const policy::Policy policy = policy::parse_policy(policy_text, "p.yaml");
+      const Checkpoint b = fixture.open("base"), c = fixture.open(cand);
+      cert.params = small_params();
+      commitment::CommitOptions o;
+      o.params = cert.params;
+      cert.base = commitment::commit_model(b, o);
+      o.given_scales = commitment::scales_of(cert.base);
+      cert.candidate = commitment::commit_model(c, o);
+      cert.policy_canonical = policy::canonical_policy(policy);
+      cert.policy_digest = policy::policy_digest(policy);
+      for (std::size_t g = 0; g < cert.base.groups.size(); ++g) {
+        bd.push_back(crypto::basefold_commit(cert.params, commitment::group_tables(b, cert.base, g)));
+      }
+      for (std::size_t g = 0; g < cert.candidate.groups.size(); ++g) {
+        cd.push_back(crypto::basefold_commit(cert.params, commitment::group_tables(c, cert.candidate, g)));
+      }
+      for (const auto& d : bd) bp.push_back(&d);
+      for (const auto& d : cd) cp.push_back(&d);
+    }
+    Certificate cert;
+    std::vector<crypto::BasefoldProverData> bd, cd;
+    std::vector<const crypto::BasefoldProverData*> bp, cp;
+  };
   // A cheating prover: proves `statement` directly with prove_norms on the
   // certificate transcript, whatever the bounds, and serializes.
   std::vector<std::uint8_t> forge(const std::string& cand, const CertStatement& statement, const char* policy_text) {
-    const policy::Policy policy = policy::parse_policy(policy_text, "p.yaml");
-    const Checkpoint b = open("base"), c = open(cand);
-    Certificate cert;
-    cert.params = small_params();
-    commitment::CommitOptions o;
-    o.params = cert.params;
-    cert.base = commitment::commit_model(b, o);
-    o.given_scales = commitment::scales_of(cert.base);
-    cert.candidate = commitment::commit_model(c, o);
-    cert.policy_canonical = policy::canonical_policy(policy);
-    cert.policy_digest = policy::policy_digest(policy);
+    Forgery f(*this, cand, policy_text);
+    Certificate& cert = f.cert;
     cert.statement = statement;
     drift::NormLayout layout;
     EXPECT_EQ(drift::NormLayout::make(cert.base, cert.candidate, statement.norm, layout), drift::DriftStatus::kOk);
-    std::vector<crypto::BasefoldProverData> bd, cd;
-    bd.reserve(cert.base.groups.size());
-    cd.reserve(cert.candidate.groups.size());
-    std::vector<const crypto::BasefoldProverData*> bp, cp;
-    for (std::size_t g = 0; g < cert.base.groups.size(); ++g) {
-      bd.push_back(crypto::basefold_commit(cert.params, commitment::group_tables(b, cert.base, g)));
-      bp.push_back(&bd.back());
-    }
-    for (std::size_t g = 0; g < cert.candidate.groups.size(); ++g) {
-      cd.push_back(crypto::basefold_commit(cert.params, commitment::group_tables(c, cert.candidate, g)));
-      cp.push_back(&cd.back());
-    }
     crypto::Transcript t =
         certificate_transcript(cert.params, cert.policy_digest, cert.base, cert.candidate, cert.statement);
-    drift::NormProverOutput out = drift::prove_norms(cert.base, bp, cert.candidate, cp, statement.norm, t);
+    drift::NormProverOutput out = drift::prove_norms(cert.base, f.bp, cert.candidate, f.cp, statement.norm, t);
     cert.disclosure = out.disclosure;
     cert.norm_proof = out.proof.serialize();
     return serialize_certificate(cert);
@@ -418,29 +425,8 @@ class RankCertify : public Certify {
   // A cheating prover: proves `statement` (rank parameters included) as is,
   // bounds unchecked, norm proof then rank proofs on the certificate transcript.
   std::vector<std::uint8_t> forge_rank(const std::string& cand, CertStatement statement) {
-    const policy::Policy policy = policy::parse_policy(kRankPolicy, "p.yaml");
-    const Checkpoint b = open("base"), c = open(cand);
-    Certificate cert;
-    cert.params = small_params();
-    commitment::CommitOptions o;
-    o.params = cert.params;
-    cert.base = commitment::commit_model(b, o);
-    o.given_scales = commitment::scales_of(cert.base);
-    cert.candidate = commitment::commit_model(c, o);
-    cert.policy_canonical = policy::canonical_policy(policy);
-    cert.policy_digest = policy::policy_digest(policy);
-    std::vector<crypto::BasefoldProverData> bd, cd;
-    bd.reserve(cert.base.groups.size());
-    cd.reserve(cert.candidate.groups.size());
-    std::vector<const crypto::BasefoldProverData*> bp, cp;
-    for (std::size_t g = 0; g < cert.base.groups.size(); ++g) {
-      bd.push_back(crypto::basefold_commit(cert.params, commitment::group_tables(b, cert.base, g)));
-      bp.push_back(&bd.back());
-    }
-    for (std::size_t g = 0; g < cert.candidate.groups.size(); ++g) {
-      cd.push_back(crypto::basefold_commit(cert.params, commitment::group_tables(c, cert.candidate, g)));
-      cp.push_back(&cd.back());
-    }
+    Forgery f(*this, cand, kRankPolicy);
+    Certificate& cert = f.cert;
     // Parameters a prover may pick: the largest t with bu = 8 accepted.
     for (RankEntry& e : statement.rank) {
       if (e.factor_bits != 0) continue;
@@ -456,11 +442,11 @@ class RankCertify : public Certify {
     cert.statement = statement;
     crypto::Transcript t =
         certificate_transcript(cert.params, cert.policy_digest, cert.base, cert.candidate, cert.statement);
-    drift::NormProverOutput out = drift::prove_norms(cert.base, bp, cert.candidate, cp, statement.norm, t);
+    drift::NormProverOutput out = drift::prove_norms(cert.base, f.bp, cert.candidate, f.cp, statement.norm, t);
     cert.disclosure = out.disclosure;
     cert.norm_proof = out.proof.serialize();
     for (const RankEntry& e : statement.rank) {
-      drift::RankProverOutput r = drift::prove_rank(cert.base, bp, cert.candidate, cp,
+      drift::RankProverOutput r = drift::prove_rank(cert.base, f.bp, cert.candidate, f.cp,
                                                     rank_drift_statement(e, statement.norm.range_limb_bits), t);
       cert.rank_proofs.push_back({r.disclosure, r.proof.serialize()});
     }
