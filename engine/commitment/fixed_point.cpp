@@ -163,25 +163,33 @@ struct Encoded {
   std::uint8_t status = 0;  // 0 ok, 1 not finite, 2 out of range
 };
 
+// A floating value (already widened to double, which is exact for every
+// floating dtype).
+Encoded encode_double(double x, int scale) noexcept {
+  Encoded e;
+  if (!std::isfinite(x)) {
+    e.status = 1;
+    return e;
+  }
+  std::int64_t v = 0;
+  bool exact = true;
+  if (!encode_float(x, scale, v, exact)) {
+    e.status = 2;
+    return e;
+  }
+  e.value = static_cast<std::int32_t>(v);
+  e.exact = exact ? 1 : 0;
+  return e;
+}
+
 Encoded encode_element(DType dtype, const std::uint8_t* p, int scale) noexcept {
+  if (!is_integer_dtype(dtype)) return encode_double(element_to_double(dtype, p), scale);
   Encoded e;
   std::int64_t v = 0;
   bool exact = true;
-  if (is_integer_dtype(dtype)) {
-    if (!encode_integer(integer_value(dtype, p), scale, v, exact)) {
-      e.status = 2;
-      return e;
-    }
-  } else {
-    const double x = element_to_double(dtype, p);
-    if (!std::isfinite(x)) {
-      e.status = 1;
-      return e;
-    }
-    if (!encode_float(x, scale, v, exact)) {
-      e.status = 2;
-      return e;
-    }
+  if (!encode_integer(integer_value(dtype, p), scale, v, exact)) {
+    e.status = 2;
+    return e;
   }
   e.value = static_cast<std::int32_t>(v);
   e.exact = exact ? 1 : 0;
@@ -198,21 +206,7 @@ struct DirectEncoder {
 struct F32Encoder {
   int scale;
   Encoded operator()(const std::uint8_t* p) const noexcept {
-    Encoded e;
-    const double x = static_cast<double>(load<float>(p));
-    if (!std::isfinite(x)) {
-      e.status = 1;
-      return e;
-    }
-    std::int64_t v = 0;
-    bool exact = true;
-    if (!encode_float(x, scale, v, exact)) {
-      e.status = 2;
-      return e;
-    }
-    e.value = static_cast<std::int32_t>(v);
-    e.exact = exact ? 1 : 0;
-    return e;
+    return encode_double(static_cast<double>(load<float>(p)), scale);
   }
 };
 
