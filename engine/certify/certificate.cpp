@@ -31,6 +31,7 @@ std::string_view section_name(Section s) {
     case Section::kDisclosure: return "disclosure";
     case Section::kNormProof: return "norm proof";
     case Section::kRankProofs: return "rank proofs";
+    case Section::kEntryProofs: return "entry proofs";
   }
   return "section";
 }
@@ -45,6 +46,7 @@ std::size_t section_limit(Section s) {
     case Section::kDisclosure: return 4 + 16 * drift::kMaxNormItems;
     case Section::kNormProof: return kMaxProofBytes;
     case Section::kRankProofs: return kMaxRankSectionBytes;
+    case Section::kEntryProofs: return kMaxEntrySectionBytes;
   }
   return 0;
 }
@@ -95,6 +97,16 @@ std::vector<std::uint8_t> serialize_certificate(const Certificate& c) {
       k.raw(e.proof);
     }
     section(out, Section::kRankProofs, k.bytes());
+  }
+  {
+    ByteWriter e;
+    e.u32(static_cast<std::uint32_t>(c.entry_proofs.size()));
+    for (const EntryProofEntry& x : c.entry_proofs) {
+      e.u64(x.changed);
+      e.u64(x.proof.size());
+      e.raw(x.proof);
+    }
+    section(out, Section::kEntryProofs, e.bytes());
   }
   const Sha256Digest checksum = sha256(out.bytes());
   out.raw(checksum);
@@ -218,6 +230,25 @@ CheckFailure parse_certificate(std::span<const std::uint8_t> bytes, Certificate&
           const auto p = sr.raw(static_cast<std::size_t>(len), "rank proof");
           e.proof.assign(p.begin(), p.end());
           c.rank_proofs.push_back(std::move(e));
+        }
+        break;
+      }
+      case Section::kEntryProofs: {
+        const std::size_t n = sr.count("entry proofs", kMaxEntryTensors, 16);
+        c.entry_proofs.reserve(n);
+        for (std::size_t i = 0; i < n && sr.ok(); ++i) {
+          EntryProofEntry e;
+          e.changed = sr.u64("entry.changed");
+          const std::uint64_t len = sr.u64("entry proof length");
+          if (!sr.ok()) break;
+          if (len > kMaxProofBytes || len > sr.left()) {
+            sr.fail(fmt::format("entry proof {} of {} bytes: above {} or beyond the {} bytes left", i, len,
+                                kMaxProofBytes, sr.left()));
+            break;
+          }
+          const auto p = sr.raw(static_cast<std::size_t>(len), "entry proof");
+          e.proof.assign(p.begin(), p.end());
+          c.entry_proofs.push_back(std::move(e));
         }
         break;
       }

@@ -3,7 +3,7 @@
 // protocol id and Basefold parameters, the policy (canonical form and
 // SHA-256), both model commitments (fti.commitment/v1 bytes, roots
 // recomputed by their parser), the statement, the disclosed statistics and
-// the norm proof, the rank proofs, then a SHA-256 checksum. The parser is strict and bounded:
+// the norm proof, the rank proofs, the entry proofs, then a SHA-256 checksum. The parser is strict and bounded:
 // every length is capped and checked against the bytes left before anything
 // is allocated, every nested part goes to its own strict parser, and nothing
 // throws on hostile input.
@@ -39,8 +39,9 @@ enum class Section : std::uint32_t {
   kDisclosure = 6,
   kNormProof = 7,
   kRankProofs = 8,
+  kEntryProofs = 9,
 };
-inline constexpr std::uint32_t kSectionCount = 8;
+inline constexpr std::uint32_t kSectionCount = 9;
 
 // Limits (a hostile file cannot exceed them).
 inline constexpr std::size_t kMaxCertificateBytes = std::size_t{1} << 30;
@@ -49,10 +50,18 @@ inline constexpr std::size_t kMaxCommitmentSectionBytes = std::size_t{256} << 20
 inline constexpr std::size_t kMaxStatementBytes = std::size_t{64} << 20;
 inline constexpr std::size_t kMaxProofBytes = std::size_t{64} << 20;
 inline constexpr std::size_t kMaxRankSectionBytes = std::size_t{512} << 20;
+inline constexpr std::size_t kMaxEntrySectionBytes = std::size_t{512} << 20;
 
 // One rank proof of section RANK PROOFS: R = 2^32 H + L and the RankProof bytes.
 struct RankProofEntry {
   drift::NormStatistic disclosure;
+  std::vector<std::uint8_t> proof;
+};
+
+// One proof of section ENTRY PROOFS: the disclosed count c (0 without a
+// count claim) and the EntryProof bytes.
+struct EntryProofEntry {
+  std::uint64_t changed = 0;
   std::vector<std::uint8_t> proof;
 };
 
@@ -66,13 +75,14 @@ struct Certificate {
   drift::NormDisclosure disclosure;
   std::vector<std::uint8_t> norm_proof;  // empty when the statement has no norm tensors
   std::vector<RankProofEntry> rank_proofs;  // one per statement.rank entry, same order
+  std::vector<EntryProofEntry> entry_proofs;  // one per statement.entries entry, same order
 };
 
 std::vector<std::uint8_t> serialize_certificate(const Certificate& certificate);
 
 // The outcome of a certificate check: `check` names the verifier step
 // ("format", "parameters", "policy", "statement", "commitments", "frozen",
-// "norm proof", "rank proof", "bounds"); empty when it passed.
+// "norm proof", "rank proof", "entry proof", "bounds"); empty when it passed.
 struct CheckFailure {
   std::string check;
   std::string reason;

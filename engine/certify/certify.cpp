@@ -11,6 +11,7 @@
 #include "engine/common/error.h"
 #include "engine/crypto/basefold_commit.h"
 #include "engine/crypto/range_proof.h"
+#include "engine/drift/entry.h"
 #include "engine/drift/frozen.h"
 #include "engine/drift/norm.h"
 #include "engine/drift/norm_layout.h"
@@ -132,10 +133,29 @@ std::vector<TensorFinding> findings(const policy::Policy& policy, const Certific
       rf.relative_bound = rule->rank->residual->relative;
       f.rank = rf;
     }
+    for (std::size_t k = 0; k < c.statement.entries.size(); ++k) {
+      const EntryEntry& e = c.statement.entries[k];
+      if (e.tensor != index) continue;
+      EntryFinding ef;
+      if (e.has_max_abs) ef.max_abs_bound = std::ldexp(static_cast<double>(e.max_abs), -t.scale);
+      if (e.has_count) {
+        ef.changed = k < c.entry_proofs.size() ? c.entry_proofs[k].changed : 0;
+        ef.slack = e.slack;
+        if (e.max_changed != drift::kNoCountBound) ef.max_changed = e.max_changed + e.slack;
+      }
+      f.entry = ef;
+      if (f.claim == "none") {
+        f.claim = e.has_max_abs && e.has_count ? "max_abs+sparsity" : e.has_max_abs ? "max_abs" : "sparsity";
+      }
+    }
     if (rule) {
-      if (rule->norm && rule->norm->max_abs) f.uncovered.push_back("norm.max_abs");
+      const auto not_certified = [&](std::string_view what) {
+        return std::any_of(c.statement.uncovered.begin(), c.statement.uncovered.end(),
+                           [&](const Uncovered& u) { return u.rule == rule->name && u.what == what; });
+      };
+      if (rule->norm && rule->norm->max_abs && not_certified("norm.max_abs")) f.uncovered.push_back("norm.max_abs");
       if (rule->rank && !rank_certifiable(*rule)) f.uncovered.push_back("rank");
-      if (rule->sparsity) f.uncovered.push_back("sparsity");
+      if (rule->sparsity && not_certified("sparsity")) f.uncovered.push_back("sparsity");
     }
     out.push_back(std::move(f));
   }
@@ -182,6 +202,14 @@ std::string statement_difference(const CertStatement& expected, const CertStatem
     if (e.rank != a.rank) return fmt::format("tensor {}: the rank differs from the policy's", name(e.tensor));
     if (!(e == a)) return fmt::format("tensor {}: the residual bound differs from the policy's", name(e.tensor));
   }
+  if (expected.entries.size() != actual.entries.size()) return "the max_abs / sparsity tensors differ";
+  for (std::size_t i = 0; i < expected.entries.size(); ++i) {
+    const EntryEntry& e = expected.entries[i];
+    const EntryEntry& a = actual.entries[i];
+    if (e.tensor != a.tensor) return "the max_abs / sparsity tensors differ";
+    if (!(e == a)) return fmt::format("tensor {}: the max_abs or sparsity bound differs from the policy's", name(e.tensor));
+  }
+  if (expected.count_budgets != actual.count_budgets) return "the sparsity budgets differ";
   return "differs";
 }
 
@@ -323,6 +351,33 @@ VerifyReport verify_impl(std::span<const std::uint8_t> bytes, const policy::Poli
     }
   }
 
+  if (c.entry_proofs.size() != st.entries.size()) {
+    fail = {"format", fmt::format("{} entry proofs, the statement has {} max_abs / sparsity tensors",
+                                  c.entry_proofs.size(), st.entries.size())};
+    return report;
+  }
+  std::vector<drift::EntryStatement> entry_statements;
+  std::vector<drift::EntryLayout> entry_layouts(st.entries.size());
+  std::vector<drift::EntryProof> entry_proofs(st.entries.size());
+  for (std::size_t i = 0; i < st.entries.size(); ++i) {
+    const EntryEntry& e = st.entries[i];
+    const std::string name =
+        e.tensor < c.base.tensors.size() ? quote_untrusted(c.base.tensors[e.tensor].name) : std::to_string(e.tensor);
+    entry_statements.push_back(entry_drift_statement(e, st.norm.range_limb_bits));
+    const drift::DriftStatus s = drift::EntryLayout::make(c.base, c.candidate, entry_statements[i], entry_layouts[i]);
+    if (s != drift::DriftStatus::kOk) {
+      fail = {"statement", fmt::format("tensor {}: the max_abs / sparsity statement does not fit the commitments: {}",
+                                       name, drift::drift_status_name(s))};
+      return report;
+    }
+    const drift::DriftResult p = drift::EntryProof::parse(c.entry_proofs[i].proof, c.base, c.candidate,
+                                                          entry_statements[i], entry_layouts[i], entry_proofs[i]);
+    if (!p.ok()) {
+      fail = {"format", fmt::format("entry proof of tensor {}: {}", name, drift_reason(p))};
+      return report;
+    }
+  }
+
   // 2. Parameters: one set everywhere, and the proven floor for every group.
   if (c.base.params != c.params || c.candidate.params != c.params) {
     fail = {"parameters", "the commitments' Basefold parameters differ from the certificate's"};
@@ -352,6 +407,14 @@ VerifyReport verify_impl(std::span<const std::uint8_t> bytes, const policy::Poli
                                                           rank_statements[i], crypto::kBasefoldTargetBits);
       if (s != crypto::Status::kOk) {
         fail = {"parameters", fmt::format("rank proof {}: {}: below the proven {}-bit floor", i,
+                                          crypto::status_name(s), crypto::kBasefoldTargetBits)};
+      }
+    }
+    for (std::size_t i = 0; i < st.entries.size() && !fail.failed(); ++i) {
+      const crypto::Status s = drift::entry_check_security(c.params, entry_layouts[i], c.base, c.candidate,
+                                                           entry_statements[i], crypto::kBasefoldTargetBits);
+      if (s != crypto::Status::kOk) {
+        fail = {"parameters", fmt::format("entry proof {}: {}: below the proven {}-bit floor", i,
                                           crypto::status_name(s), crypto::kBasefoldTargetBits)};
       }
     }
@@ -455,6 +518,35 @@ VerifyReport verify_impl(std::span<const std::uint8_t> bytes, const policy::Poli
       }
     }
   }
+  // 11. Entry proofs in tensor order on the same transcript (max_abs and
+  // per-tensor counts), 12. the sparsity budgets on the proven counts.
+  for (std::size_t i = 0; i < st.entries.size(); ++i) {
+    const EntryEntry& e = st.entries[i];
+    const std::string name = quote_untrusted(c.base.tensors[e.tensor].name);
+    drift::EntryVerifyOptions entry_options;
+    entry_options.min_security_bits = options.insecure_test_parameters ? 0 : crypto::kBasefoldTargetBits;
+    const drift::DriftResult r = drift::verify_entries(c.base, c.candidate, entry_statements[i],
+                                                       c.entry_proofs[i].changed, entry_proofs[i], t, entry_options);
+    if (r.status == drift::DriftStatus::kBoundExceeded) {
+      fail = {"bounds", fmt::format("tensor {}: {} changed entries proven (and {} rounded values), above the "
+                                    "sparsity bound",
+                                    name, c.entry_proofs[i].changed, e.slack)};
+      return report;
+    }
+    if (!r.ok()) {
+      fail = {"entry proof", fmt::format("tensor {}: {}", name, drift_reason(r))};
+      return report;
+    }
+  }
+  for (const CountBudget& b : st.count_budgets) {
+    uint128 total = 0;
+    for (const std::uint32_t p : b.positions) total += uint128{c.entry_proofs[p].changed} + st.entries[p].slack;
+    if (total > b.max_changed) {
+      fail = {"bounds", fmt::format("budget {}: {} changed entries proven (rounded values included), above {}",
+                                    quote_untrusted(b.name), static_cast<std::uint64_t>(total), b.max_changed)};
+      return report;
+    }
+  }
   report.partial = !st.uncovered.empty();
   report.tensors = findings(policy, c);
   return report;
@@ -484,10 +576,15 @@ VerifyReport verify_certificate(std::span<const std::uint8_t> bytes, const polic
 ProveResult prove_certificate(const policy::Policy& policy, const Checkpoint& base, const Checkpoint& candidate,
                               const commitment::ModelCommitment* base_commitment, const ProveOptions& options) {
   ProveResult res;
+  constexpr unsigned kProveSteps = 8;
+  const auto phase = [&options](unsigned step, std::string_view name) {
+    if (options.progress) options.progress({name, step, kProveSteps});
+  };
   auto start = Clock::now();
   if (base_commitment != nullptr) {
     res.base = *base_commitment;
   } else {
+    phase(1, "committing the base");
     commitment::CommitOptions bo;
     bo.params = options.params;
     res.base = commitment::commit_model(base, bo);
@@ -499,6 +596,7 @@ ProveResult prove_certificate(const policy::Policy& policy, const Checkpoint& ba
       }
     }
   }
+  phase(2, "committing the candidate");
   commitment::CommitOptions co;
   co.params = res.base.params;
   co.given_scales = commitment::scales_of(res.base);
@@ -562,6 +660,7 @@ ProveResult prove_certificate(const policy::Policy& policy, const Checkpoint& ba
       throw Error(ErrorCode::kInternal, "rank statement refused at the smallest parameters");
     }
   }
+  phase(3, "opening the committed tensors");
   std::map<std::uint32_t, crypto::BasefoldProverData> base_data, candidate_data;
   const auto open_base = [&](std::uint32_t g) {
     if (!base_data.contains(g)) base_data.emplace(g, crypto::basefold_commit(c.params, commitment::group_tables(base, c.base, g)));
@@ -579,6 +678,16 @@ ProveResult prove_certificate(const policy::Policy& policy, const Checkpoint& ba
     open_base(l.base_group);
     open_candidate(l.candidate_group);
   }
+  std::vector<drift::EntryStatement> entry_statements;
+  for (const EntryEntry& e : c.statement.entries) {
+    entry_statements.push_back(entry_drift_statement(e, c.statement.norm.range_limb_bits));
+    drift::EntryLayout l;
+    if (drift::EntryLayout::make(c.base, c.candidate, entry_statements.back(), l) != drift::DriftStatus::kOk) {
+      throw Error(ErrorCode::kInternal, "max_abs / sparsity statement refused");
+    }
+    open_base(l.base_group);
+    open_candidate(l.candidate_group);
+  }
   std::vector<const crypto::BasefoldProverData*> bg(c.base.groups.size(), nullptr), cg(c.candidate.groups.size(), nullptr);
   for (const auto& [g, d] : base_data) bg[g] = &d;
   for (const auto& [g, d] : candidate_data) cg[g] = &d;
@@ -586,6 +695,7 @@ ProveResult prove_certificate(const policy::Policy& policy, const Checkpoint& ba
   // The prover's rank parameters (bu, t) and factors, fixed before the
   // statement is absorbed.
   std::vector<drift::RankFactors> rank_factors;
+  if (!c.statement.rank.empty()) phase(4, "rank factors");
   for (std::size_t i = 0; i < c.statement.rank.size(); ++i) {
     RankEntry& e = c.statement.rank[i];
     RankChoice choice = choose_rank_parameters(c.base, bg, c.candidate, cg, e, c.statement.norm.range_limb_bits,
@@ -596,6 +706,7 @@ ProveResult prove_certificate(const policy::Policy& policy, const Checkpoint& ba
 
   crypto::Transcript t = certificate_transcript(c.params, c.policy_digest, c.base, c.candidate, c.statement);
   if (has_norms) {
+    phase(5, "norm proof");
     drift::NormProverOutput out = drift::prove_norms(c.base, bg, c.candidate, cg, c.statement.norm, t);
     c.disclosure = std::move(out.disclosure);
     c.norm_proof = out.proof.serialize();
@@ -621,6 +732,7 @@ ProveResult prove_certificate(const policy::Policy& policy, const Checkpoint& ba
       }
     }
   }
+  if (!c.statement.rank.empty()) phase(6, "rank proofs");
   for (std::size_t i = 0; i < c.statement.rank.size(); ++i) {
     const RankEntry& e = c.statement.rank[i];
     const drift::RankStatement rs = rank_drift_statement(e, c.statement.norm.range_limb_bits);
@@ -640,6 +752,39 @@ ProveResult prove_certificate(const policy::Policy& policy, const Checkpoint& ba
           e.factor_bits, e.shift);
     }
   }
+  if (!c.statement.entries.empty()) phase(7, "max_abs and sparsity proofs");
+  for (std::size_t i = 0; i < c.statement.entries.size(); ++i) {
+    const EntryEntry& e = c.statement.entries[i];
+    const commitment::TensorRecord& rec = c.base.tensors[e.tensor];
+    const policy::Rule* rule = policy.match(rec.name);
+    drift::EntryProverOutput out;
+    try {
+      out = drift::prove_entries(c.base, bg, c.candidate, cg, entry_statements[i], t);
+    } catch (const Error& err) {
+      if (err.code() != ErrorCode::kInput) throw;
+      // max_abs exceeded: no proof exists.
+      res.message += fmt::format("tensor {} (rule {}): max |Delta| exceeds {:.6g} ({})\n", quote_untrusted(rec.name),
+                                 rule ? rule->name : "default", std::ldexp(static_cast<double>(e.max_abs), -rec.scale),
+                                 err.what());
+      continue;
+    }
+    if (e.has_count && e.max_changed != drift::kNoCountBound && out.changed > e.max_changed) {
+      res.message += fmt::format("tensor {} (rule {}): {} changed entries{}, above the sparsity bound {}\n",
+                                 quote_untrusted(rec.name), rule ? rule->name : "default", out.changed,
+                                 e.slack ? fmt::format(" (+ {} rounded values)", e.slack) : "",
+                                 e.max_changed + e.slack);
+    }
+    c.entry_proofs.push_back({out.changed, out.proof.serialize(entry_statements[i])});
+  }
+  for (const CountBudget& b : c.statement.count_budgets) {
+    if (!res.message.empty()) break;
+    uint128 total = 0;
+    for (const std::uint32_t p : b.positions) total += uint128{c.entry_proofs[p].changed} + c.statement.entries[p].slack;
+    if (total > b.max_changed) {
+      res.message += fmt::format("budget {}: {} changed entries (rounded values included), above {}\n",
+                                 quote_untrusted(b.name), static_cast<std::uint64_t>(total), b.max_changed);
+    }
+  }
   if (!res.message.empty()) {
     res.outcome = ProveOutcome::kViolation;
     return res;
@@ -647,6 +792,7 @@ ProveResult prove_certificate(const policy::Policy& policy, const Checkpoint& ba
   res.certificate = serialize_certificate(c);
   res.prove_seconds = seconds_since(start);
   // Self-check: never hand out a certificate this verifier rejects.
+  phase(8, "checking the certificate");
   const VerifyReport check =
       verify_certificate(res.certificate, policy, {.insecure_test_parameters = !options.enforce_security_floor});
   if (!check.valid()) throw Error(ErrorCode::kInternal, "the new certificate does not verify: " + failure_line(check.failure));

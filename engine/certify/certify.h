@@ -3,9 +3,11 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/certify/certificate.h"
@@ -22,6 +24,13 @@ enum class ProveOutcome : std::uint8_t {
   kUncertifiable,  // a matching rule or budget is not provable yet and allow_partial is off
 };
 
+// The phase prove_certificate is starting, for a progress display.
+struct ProveProgress {
+  std::string_view phase;  // "committing the base", "norm proof", ...
+  unsigned step = 0;       // 1-based; phases with nothing to do are skipped
+  unsigned steps = 0;
+};
+
 struct ProveOptions {
   // Parameters of the base commitment when it is computed here. The CLI
   // never changes them (proven defaults); tests pass small ones and must then
@@ -30,6 +39,9 @@ struct ProveOptions {
   bool allow_partial = false;
   // Refuse parameters below the security floor (the CLI always does).
   bool enforce_security_floor = true;
+  // Told at the start of each phase, on the calling thread (fti prove's
+  // progress line); empty: nothing is told. Changes nothing else.
+  std::function<void(const ProveProgress&)> progress;
 };
 
 struct ProveResult {
@@ -66,6 +78,15 @@ struct RankFinding {
   std::optional<double> absolute_bound, relative_bound;  // the policy's numbers
 };
 
+// A certified max_abs / count claim (10.4.5, 10.6): M 2^-s in real units,
+// and the proven count c with the rounded values it cannot see.
+struct EntryFinding {
+  std::optional<double> max_abs_bound;   // |Delta| <= this (M 2^-s), when certified
+  std::optional<std::uint64_t> changed;  // c, when a count is proven
+  std::uint64_t slack = 0;               // inexact values (base + candidate): changed <= c + slack
+  std::optional<std::uint64_t> max_changed;  // the tensor's own count bound K, when its rule has one
+};
+
 // One line of the report, per base tensor.
 struct TensorFinding {
   std::string name;
@@ -79,6 +100,7 @@ struct TensorFinding {
   double relative = 0;        // sqrt(S / Q)
   std::vector<std::string> uncovered;  // classes of its rule not certified
   std::optional<RankFinding> rank;     // its rule's certified rank claim
+  std::optional<EntryFinding> entry;   // its certified max_abs / count claims
 };
 
 struct VerifyReport {

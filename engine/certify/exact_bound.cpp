@@ -94,11 +94,11 @@ uint128 floor_ratio(const Big& num, const Big& den, uint128 cap) {
   return lo;
 }
 
-// num / den = m^2 10^(2e) 2^shift as two big integers.
-void square_scaled(const Decimal& d, std::int64_t shift, Big& num, Big& den) {
-  num = Big::of(uint128{d.mantissa} * d.mantissa);
+// num / den = (m 10^e)^power * factor * 2^shift as two big integers (power 1 or 2).
+void decimal_scaled(const Decimal& d, unsigned power, std::uint64_t factor, std::int64_t shift, Big& num, Big& den) {
+  num = Big::of(power == 2 ? uint128{d.mantissa} * d.mantissa : uint128{d.mantissa}) * Big::of(factor);
   den = Big::of(1);
-  const std::int64_t e10 = 2 * static_cast<std::int64_t>(d.exponent);
+  const std::int64_t e10 = static_cast<std::int64_t>(power) * d.exponent;
   if (e10 >= 0) {
     num.mul_pow10(static_cast<unsigned>(e10));
   } else {
@@ -110,6 +110,8 @@ void square_scaled(const Decimal& d, std::int64_t shift, Big& num, Big& den) {
     den.shl(static_cast<unsigned>(-shift));
   }
 }
+
+void square_scaled(const Decimal& d, std::int64_t shift, Big& num, Big& den) { decimal_scaled(d, 2, 1, shift, num, den); }
 
 }  // namespace
 
@@ -167,6 +169,18 @@ uint128 absolute_bound_squares(const Decimal& beta, std::int32_t scale) {
   Big num, den;
   square_scaled(beta, 2 * static_cast<std::int64_t>(scale), num, den);
   return floor_ratio(num, den, kMaxAbsoluteBound);
+}
+
+std::uint64_t absolute_bound_units(const Decimal& beta, std::int32_t scale) {
+  Big num, den;
+  decimal_scaled(beta, 1, 1, scale, num, den);
+  return static_cast<std::uint64_t>(floor_ratio(num, den, kMaxAbsoluteUnits));
+}
+
+std::uint64_t fraction_count(const Decimal& fraction, std::uint64_t total) {
+  Big num, den;
+  decimal_scaled(fraction, 1, total, 0, num, den);
+  return static_cast<std::uint64_t>(floor_ratio(num, den, total));
 }
 
 Ratio relative_bound_squares(const Decimal& rho) {

@@ -35,6 +35,15 @@ inline constexpr uint128 kMaxAbsoluteBound = uint128{1} << 120;
 // [-1100, 1100]). Exact: big-integer arithmetic, no floating point.
 uint128 absolute_bound_squares(const Decimal& beta, std::int32_t scale);
 
+// floor(beta * 2^scale), capped at kMaxAbsoluteUnits (any |d| a proof can
+// show is < 2^24). Exact.
+inline constexpr std::uint64_t kMaxAbsoluteUnits = std::uint64_t{1} << 60;
+std::uint64_t absolute_bound_units(const Decimal& beta, std::int32_t scale);
+
+// floor(fraction * total), capped at total: the most changed entries a
+// sparsity fraction allows. Exact.
+std::uint64_t fraction_count(const Decimal& fraction, std::uint64_t total);
+
 // num / den <= rho^2 with num, den < 2^64, den >= 1: exactly rho^2 when
 // m^2 and 10^(-2e) fit in 64 bits, otherwise floor(rho^2 2^k) / 2^k for the
 // largest k <= 62 whose numerator fits (rounded down).

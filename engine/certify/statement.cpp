@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <utility>
 
 #include "engine/certify/byte_io.h"
@@ -16,7 +17,43 @@ namespace {
 
 constexpr std::uint32_t kBudgetRuleBase = 0x80000000u;
 
+std::uint64_t element_count(const commitment::TensorRecord& t) {
+  std::uint64_t n = 1;
+  for (const std::uint64_t d : t.shape) n *= d;  // the commitment bounds tensors to 2^30 entries
+  return n;
+}
+
+// K: the most changed entries a sparsity class allows over `elements`.
+std::uint64_t count_bound(const policy::SparsityClass& sparsity, std::uint64_t elements) {
+  std::uint64_t k = drift::kNoCountBound;
+  if (sparsity.max_changed) k = *sparsity.max_changed;
+  if (sparsity.max_fraction) k = std::min(k, fraction_count(policy_decimal(*sparsity.max_fraction), elements));
+  return k;
+}
+
+bool frozen_by(const policy::Policy& policy, const policy::Rule* rule) {
+  return rule ? rule->frozen : policy.default_action() == policy::DefaultAction::kFrozen;
+}
+
+// A sparsity budget's bound and whether the rounding leaves room for it.
+struct CountBudgetPlan {
+  std::uint64_t max_changed = 0;
+  bool certifiable = false;
+  std::vector<std::uint32_t> members;  // non-frozen base tensors, ascending
+};
+
 }  // namespace
+
+drift::EntryStatement entry_drift_statement(const EntryEntry& e, unsigned range_limb_bits) {
+  drift::EntryStatement s;
+  s.tensor = e.tensor;
+  s.max_abs = e.has_max_abs;
+  s.max_abs_bound = e.has_max_abs ? e.max_abs : 0;
+  s.count = e.has_count;
+  s.max_changed = e.has_count ? e.max_changed : drift::kNoCountBound;
+  s.range_limb_bits = range_limb_bits;
+  return s;
+}
 
 bool rank_certifiable(const policy::Rule& rule) {
   return rule.rank && !rule.rank->per_head && rule.rank->residual && rule.rank->max_rank >= 1 &&
@@ -57,6 +94,82 @@ StatementBuild build_statement(const policy::Policy& policy, const commitment::M
   std::map<std::pair<std::uint32_t, std::string>, std::uint32_t> uncovered;
   const auto note = [&](std::uint32_t rule, const std::string& what) { ++uncovered[{rule, what}]; };
 
+  // Sparsity budgets: K over all their tensors, and whether the rounded
+  // values of their non-frozen tensors (which the count cannot see) fit in it.
+  std::vector<CountBudgetPlan> count_plans(policy.budgets().size());
+  for (const policy::Budget& budget : policy.budgets()) {
+    if (!budget.sparsity) continue;
+    CountBudgetPlan& plan = count_plans[budget.index];
+    std::uint64_t elements = 0, slack = 0;
+    for (std::size_t i = 0; i < base.tensors.size(); ++i) {
+      const commitment::TensorRecord& b = base.tensors[i];
+      if (!policy.in_budget(budget, b.name)) continue;
+      elements += element_count(b);
+      if (frozen_by(policy, policy.match(b.name))) continue;
+      plan.members.push_back(static_cast<std::uint32_t>(i));
+      if (const commitment::TensorRecord* c = candidate.find(b.name)) slack += b.inexact + c->inexact;
+    }
+    plan.max_changed = count_bound(*budget.sparsity, elements);
+    plan.certifiable = slack <= plan.max_changed;
+  }
+  std::map<std::pair<std::uint32_t, std::string>, std::uint32_t> budget_uncovered;
+  // The entry claims on a non-frozen tensor: its rule's max_abs and sparsity
+  // (no rule: an allowed tensor) and those of every budget over it. False
+  // when it added a violation.
+  const auto entry_claims = [&](const policy::Rule* rule, const commitment::TensorRecord& b,
+                                const commitment::TensorRecord& c, std::uint32_t index) {
+    EntryEntry e;
+    e.tensor = index;
+    e.slack = b.inexact + c.inexact;
+    std::optional<std::uint64_t> m;
+    bool wanted = false;
+    // floor(beta 2^s), less one when a value was rounded (10.6.1); false if
+    // that leaves nothing.
+    const auto add_max_abs = [&](double beta) {
+      wanted = true;
+      const std::uint64_t units = absolute_bound_units(policy_decimal(beta), b.scale);
+      if (e.slack != 0 && units == 0) return false;
+      const std::uint64_t v = e.slack != 0 ? units - 1 : units;
+      m = m ? std::min(*m, v) : v;
+      return true;
+    };
+    if (rule && rule->norm && rule->norm->max_abs && !add_max_abs(*rule->norm->max_abs)) {
+      note(static_cast<std::uint32_t>(rule->index), "norm.max_abs");
+    }
+    if (rule && rule->sparsity) {
+      wanted = true;
+      const std::uint64_t k = count_bound(*rule->sparsity, element_count(b));
+      if (k >= e.slack) {
+        e.has_count = true;
+        e.max_changed = k - e.slack;
+      } else {
+        note(static_cast<std::uint32_t>(rule->index), "sparsity");
+      }
+    }
+    for (const policy::Budget& budget : policy.budgets()) {
+      if (!policy.in_budget(budget, b.name)) continue;
+      if (budget.norm && budget.norm->max_abs && !add_max_abs(*budget.norm->max_abs)) {
+        ++budget_uncovered[{static_cast<std::uint32_t>(kBudgetRuleBase + budget.index), "budget.norm.max_abs"}];
+      }
+      if (budget.sparsity) {
+        wanted = true;
+        if (count_plans[budget.index].certifiable) e.has_count = true;
+      }
+    }
+    if (!wanted) return true;
+    if (c.scale != b.scale) {
+      out.violations.push_back(fmt::format("tensor {}: the candidate is not committed at the base's scale ({} vs {})",
+                                           quote_untrusted(b.name), c.scale, b.scale));
+      return false;
+    }
+    if (m) {
+      e.has_max_abs = true;
+      e.max_abs = *m;
+    }
+    if (e.has_max_abs || e.has_count) st.entries.push_back(e);
+    return true;
+  };
+
   for (std::size_t i = 0; i < base.tensors.size(); ++i) {
     const commitment::TensorRecord& b = base.tensors[i];
     const commitment::TensorRecord* c = candidate.find(b.name);
@@ -79,7 +192,10 @@ StatementBuild build_statement(const policy::Policy& policy, const commitment::M
               fmt::format("tensor {}: no rule matches and the policy's default is violation", name));
           break;
         case policy::DefaultAction::kFrozen: st.frozen.push_back(index); break;
-        case policy::DefaultAction::kAllow: st.allowed.push_back(index); break;
+        case policy::DefaultAction::kAllow:
+          st.allowed.push_back(index);
+          entry_claims(nullptr, b, *c, index);
+          break;
       }
       continue;
     }
@@ -90,8 +206,10 @@ StatementBuild build_statement(const policy::Policy& policy, const commitment::M
     }
     if (rule->allow) {
       st.allowed.push_back(index);
+      entry_claims(nullptr, b, *c, index);
       continue;
     }
+    if (!entry_claims(rule, b, *c, index)) continue;
     const bool certified_rank = rank_certifiable(*rule);
     if ((rule->norm && rule->norm->frobenius) || certified_rank) {
       if (c->scale != b.scale) {
@@ -145,9 +263,7 @@ StatementBuild build_statement(const policy::Policy& policy, const commitment::M
       set_rank_parameters(e, b.scale, 0, 0);
       st.rank.push_back(e);
     }
-    if (rule->norm && rule->norm->max_abs) note(rule_index, "norm.max_abs");
     if (rule->rank && !certified_rank) note(rule_index, "rank");
-    if (rule->sparsity) note(rule_index, "sparsity");
   }
   for (const commitment::TensorRecord& c : candidate.tensors) {
     if (base.find(c.name) == nullptr) {
@@ -159,13 +275,35 @@ StatementBuild build_statement(const policy::Policy& policy, const commitment::M
     for (const commitment::TensorRecord& b : base.tensors) count += policy.in_budget(budget, b.name) ? 1u : 0u;
     if (count == 0) continue;
     const auto key = static_cast<std::uint32_t>(kBudgetRuleBase + budget.index);
-    if (budget.norm) uncovered[{key, "budget.norm"}] = count;
-    if (budget.sparsity) uncovered[{key, "budget.sparsity"}] = count;
+    if (budget.norm && budget.norm->frobenius) uncovered[{key, "budget.norm"}] = count;
+    if (const auto it = budget_uncovered.find({key, "budget.norm.max_abs"}); it != budget_uncovered.end()) {
+      uncovered[it->first] = it->second;
+    }
+    if (!budget.sparsity) continue;
+    const CountBudgetPlan& plan = count_plans[budget.index];
+    if (!plan.certifiable) {
+      uncovered[{key, "budget.sparsity"}] = count;
+      continue;
+    }
+    CountBudget cb;
+    cb.name = budget.name.substr(0, kMaxUncoveredText);
+    cb.max_changed = plan.max_changed;
+    for (const std::uint32_t t : plan.members) {
+      for (std::size_t p = 0; p < st.entries.size(); ++p) {
+        if (st.entries[p].tensor == t) cb.positions.push_back(static_cast<std::uint32_t>(p));
+      }
+    }
+    st.count_budgets.push_back(std::move(cb));
   }
   if (st.norm.tensors.size() > drift::kMaxNormTensors) {
     throw Error(ErrorCode::kLimit, fmt::format("{} tensors under Frobenius-norm rules; one certificate proves at "
                                                "most {} (v1)",
                                                st.norm.tensors.size(), drift::kMaxNormTensors));
+  }
+  if (st.entries.size() > kMaxEntryTensors) {
+    throw Error(ErrorCode::kLimit, fmt::format("{} tensors under max_abs or sparsity rules; one certificate proves "
+                                               "at most {}",
+                                               st.entries.size(), kMaxEntryTensors));
   }
   if (st.rank.size() > kMaxRankTensors) {
     throw Error(ErrorCode::kLimit, fmt::format("{} tensors under rank rules; one certificate proves at most {}",
@@ -218,6 +356,21 @@ std::vector<std::uint8_t> serialize_statement(const CertStatement& st) {
     w.u64(e.num);
     w.u64(e.den);
     w.u32(e.norm_position);
+  }
+  w.u32(static_cast<std::uint32_t>(st.entries.size()));
+  for (const EntryEntry& e : st.entries) {
+    w.u32(e.tensor);
+    w.u8(static_cast<std::uint8_t>((e.has_max_abs ? 1 : 0) | (e.has_count ? 2 : 0)));
+    w.u64(e.max_abs);
+    w.u64(e.max_changed);
+    w.u64(e.slack);
+  }
+  w.u32(static_cast<std::uint32_t>(st.count_budgets.size()));
+  for (const CountBudget& b : st.count_budgets) {
+    w.text(b.name);
+    w.u64(b.max_changed);
+    w.u32(static_cast<std::uint32_t>(b.positions.size()));
+    for (const std::uint32_t p : b.positions) w.u32(p);
   }
   return std::move(w.bytes());
 }
@@ -290,6 +443,39 @@ bool parse_statement(std::span<const std::uint8_t> bytes, CertStatement& out, st
       r.fail("statement.rank: the relative bound's norm tensor is not this tensor with base squares");
     }
     st.rank.push_back(e);
+  }
+  const std::size_t entries = r.count("statement.entries", kMaxEntryTensors, 29);
+  st.entries.reserve(entries);
+  for (std::size_t i = 0; i < entries && r.ok(); ++i) {
+    EntryEntry e;
+    e.tensor = r.u32("statement.entry.tensor");
+    const std::uint8_t flags = r.u8("statement.entry.flags");
+    e.max_abs = r.u64("statement.entry.max_abs");
+    e.max_changed = r.u64("statement.entry.max_changed");
+    e.slack = r.u64("statement.entry.slack");
+    if (flags == 0 || flags > 3) r.fail("statement.entry: no claim or unknown flags");
+    e.has_max_abs = (flags & 1) != 0;
+    e.has_count = (flags & 2) != 0;
+    if ((!e.has_max_abs && e.max_abs != 0) || (!e.has_count && e.max_changed != drift::kNoCountBound)) {
+      r.fail("statement.entry: a bound without its claim");
+    }
+    if (i > 0 && e.tensor <= st.entries.back().tensor) r.fail("statement.entry: tensors not strictly ascending");
+    st.entries.push_back(e);
+  }
+  const std::size_t budgets = r.count("statement.count_budgets", kMaxCountBudgets, 16);
+  for (std::size_t i = 0; i < budgets && r.ok(); ++i) {
+    CountBudget b;
+    b.name = r.text("statement.count_budget.name", kMaxUncoveredText);
+    b.max_changed = r.u64("statement.count_budget.max_changed");
+    const std::size_t n = r.count("statement.count_budget.positions", kMaxEntryTensors, 4);
+    for (std::size_t j = 0; j < n && r.ok(); ++j) {
+      b.positions.push_back(r.u32("statement.count_budget.position"));
+      if (b.positions.back() >= st.entries.size() || !st.entries[b.positions.back()].has_count ||
+          (j > 0 && b.positions[j] <= b.positions[j - 1])) {
+        r.fail("statement.count_budget: a position out of range, without a count, or not ascending");
+      }
+    }
+    st.count_budgets.push_back(std::move(b));
   }
   if (r.ok() && r.left() != 0) r.fail(std::to_string(r.left()) + " trailing bytes after the statement");
   if (!r.ok()) {

@@ -20,8 +20,17 @@
 //                                  has one). bu and t are the prover's (the
 //                                  verifier copies them, recomputes the bound
 //                                  and requires RankLayout to accept them).
-//   norm.max_abs, rank without residual or per head, sparsity, every budget
-//   over a tensor                -> `uncovered`
+//   norm.max_abs, sparsity      -> one EntryEntry (10.4.3, 10.6): M = the
+//   (rule, or a budget over      smallest floor(beta 2^s) of the rule and
+//   the tensor)                  the budgets (less one if an encoding
+//                                  rounded); a count bound K minus the
+//                                  tensor's rounded values (inexact, base +
+//                                  candidate); a sparsity budget proves the
+//                                  count of each of its non-frozen tensors
+//                                  and checks their sum (CountBudget)
+//   rank without residual or per head, a budget's Frobenius norm, a max_abs
+//   or count bound the rounding leaves no room for
+//                                -> `uncovered`
 //                                  ("not certified", by rule and class)
 // Structural facts the commitments show directly (an added, removed,
 // reshaped or re-typed tensor; a tensor no rule matches under
@@ -37,6 +46,7 @@
 #include "engine/commitment/model_commitment.h"
 #include "engine/certify/exact_bound.h"
 #include "engine/common/int128.h"
+#include "engine/drift/entry_statement.h"
 #include "engine/drift/rank_statement.h"
 #include "engine/drift/norm_statement.h"
 #include "policy/policy.h"
@@ -79,6 +89,27 @@ struct RankEntry {
   }
 };
 
+// An entrywise claim on one tensor (10.4.3, 10.6). The drift statement is
+// entry_drift_statement(); the count's bound is K minus `slack`.
+struct EntryEntry {
+  std::uint32_t tensor = 0;  // base index
+  bool has_max_abs = false;
+  std::uint64_t max_abs = 0;  // M in the tensor's integer units
+  bool has_count = false;
+  std::uint64_t max_changed = drift::kNoCountBound;  // K - slack, or kNoCountBound (a budget's count only)
+  std::uint64_t slack = 0;  // inexact (base) + inexact (candidate): changed <= c + slack
+  friend bool operator==(const EntryEntry&, const EntryEntry&) = default;
+};
+
+// A sparsity budget (10.4.3): sum over `positions` (into `entries`) of
+// c + slack <= max_changed; frozen tensors of the budget count 0.
+struct CountBudget {
+  std::string name;
+  std::vector<std::uint32_t> positions;
+  std::uint64_t max_changed = 0;  // min(max_changed, floor(max_fraction * elements of all its tensors))
+  friend bool operator==(const CountBudget&, const CountBudget&) = default;
+};
+
 struct CertStatement {
   std::vector<std::uint32_t> frozen;   // base tensor indices, ascending
   std::vector<std::uint32_t> allowed;  // base tensor indices, ascending
@@ -86,6 +117,8 @@ struct CertStatement {
   std::vector<AbsoluteCheck> extra_absolute;
   std::vector<Uncovered> uncovered;    // in rule order, then budgets in policy order
   std::vector<RankEntry> rank;         // base index order
+  std::vector<EntryEntry> entries;     // base index order
+  std::vector<CountBudget> count_budgets;  // policy order
   friend bool operator==(const CertStatement&, const CertStatement&) = default;
 };
 
@@ -93,6 +126,9 @@ struct StatementBuild {
   CertStatement statement;
   std::vector<std::string> violations;  // one line each; empty when the statement is usable
 };
+
+// The drift statement of an entry (range limb bits of the certificate).
+drift::EntryStatement entry_drift_statement(const EntryEntry& entry, unsigned range_limb_bits);
 
 // The drift statement of a rank entry (range limb bits of the certificate).
 drift::RankStatement rank_drift_statement(const RankEntry& entry, unsigned range_limb_bits);
@@ -119,5 +155,7 @@ inline constexpr std::size_t kMaxStatementTensors = 1'000'000;
 inline constexpr std::size_t kMaxUncovered = 4096;
 inline constexpr std::size_t kMaxUncoveredText = 4096;
 inline constexpr std::size_t kMaxRankTensors = 512;
+inline constexpr std::size_t kMaxEntryTensors = 4096;
+inline constexpr std::size_t kMaxCountBudgets = 1024;
 
 }  // namespace fti::certify

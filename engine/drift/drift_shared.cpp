@@ -15,6 +15,20 @@ bool encoded_value(crypto::Fp x, std::int64_t& v) {
   return v < commitment::kValueBound && v > -commitment::kValueBound;
 }
 
+std::vector<std::int64_t> encoded_delta(std::span<const crypto::Fp> base, std::span<const crypto::Fp> candidate,
+                                        std::string_view proof) {
+  std::vector<std::int64_t> d(base.size());
+  for (std::size_t x = 0; x < d.size(); ++x) {
+    std::int64_t b = 0, c = 0;
+    if (!encoded_value(base[x], b) || !encoded_value(candidate[x], c)) {
+      throw Error(ErrorCode::kInput, std::string(proof) + ": table entry " + std::to_string(x) +
+                                         " is not an encoded value (|v| < 2^23)");
+    }
+    d[x] = c - b;
+  }
+  return d;
+}
+
 bool group_holds(const commitment::ModelCommitment& c, const commitment::TensorRecord& t) {
   return t.group < c.groups.size() && c.groups[t.group].num_vars == t.num_vars() &&
          t.index < c.groups[t.group].num_polys;

@@ -9,6 +9,7 @@
 #include <exception>
 #include <span>
 #include <string_view>
+#include <vector>
 
 #include "engine/commitment/model_commitment.h"
 #include "engine/crypto/basefold_commit.h"
@@ -31,6 +32,11 @@ struct DriftVerifyOptions {
 // The signed integer a committed field element encodes (section 9.2.1);
 // false if |v| >= 2^23 (not an honest encoding).
 bool encoded_value(crypto::Fp x, std::int64_t& v);
+
+// d = C - B as integers over two committed tables (same size); throws
+// Error(kInput) naming `proof` for an entry that is not an honest encoding.
+std::vector<std::int64_t> encoded_delta(std::span<const crypto::Fp> base, std::span<const crypto::Fp> candidate,
+                                        std::string_view proof);
 
 // Whether tensor record `t` names a polynomial that exists in its group, of
 // the tensor's own number of variables.

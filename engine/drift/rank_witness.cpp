@@ -18,20 +18,6 @@ namespace {
 
 using crypto::Fp;
 
-// Delta = C - B as integers, row-major over the padded 2^lr x 2^lc table.
-std::vector<std::int64_t> delta_of(const RankTables& tables) {
-  std::vector<std::int64_t> d(tables.base.size());
-  for (std::size_t x = 0; x < d.size(); ++x) {
-    std::int64_t b = 0, c = 0;
-    if (!encoded_value(tables.base[x], b) || !encoded_value(tables.candidate[x], c)) {
-      throw Error(ErrorCode::kInput,
-                  "rank proof: table entry " + std::to_string(x) + " is not an encoded value (|v| < 2^23)");
-    }
-    d[x] = c - b;
-  }
-  return d;
-}
-
 // Orthonormalizes the columns of the rows x q matrix a (column-major) by
 // Gram-Schmidt with one re-orthogonalization; a dependent column becomes 0.
 void orthonormalize(std::vector<double>& a, std::size_t rows, std::size_t q) {
@@ -73,7 +59,7 @@ RankFactors rank_factorize(const RankLayout& layout, const RankStatement& statem
   const std::size_t cols = std::size_t{1} << layout.log_cols;
   const std::size_t q = statement.rank;
   const std::size_t kw = std::size_t{1} << layout.rank_vars;
-  const std::vector<std::int64_t> d = delta_of(tables);
+  const std::vector<std::int64_t> d = encoded_delta(tables.base, tables.candidate, "rank proof");
   auto at = [&](std::size_t i, std::size_t j) { return static_cast<double>(d[i * cols + j]); };
   // Y = D Omega, then power iterations Z = D^T Y, Y = D Z (column-major).
   std::vector<double> y(rows * q), z(cols * q);
@@ -165,7 +151,7 @@ RankWitness rank_witness(const RankLayout& layout, const RankStatement& statemen
       }
     }
   }
-  const std::vector<std::int64_t> d = delta_of(tables);
+  const std::vector<std::int64_t> d = encoded_delta(tables.base, tables.candidate, "rank proof");
   RankWitness w;
   for (const std::int64_t x : factors.u) w.u.push_back(Fp::from_i64(x));
   for (const std::int64_t x : factors.v) w.v.push_back(Fp::from_i64(x));
