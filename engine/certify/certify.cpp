@@ -57,6 +57,21 @@ double to_real_residual(uint128 squares, std::int32_t scale, unsigned shift) {
   return std::ldexp(std::sqrt(static_cast<double>(squares)), -scale - static_cast<int>(shift));
 }
 
+// The proven S and Q (0 when not proven) by norm position.
+struct NormSums {
+  std::vector<uint128> delta, base;
+};
+NormSums norm_sums(const drift::NormStatement& norm, const drift::NormLayout& layout,
+                   const drift::NormDisclosure& disclosure) {
+  NormSums out;
+  for (std::size_t p = 0; p < norm.tensors.size(); ++p) {
+    const std::size_t k = layout.tensors[p].first_item;
+    out.delta.push_back(disclosure.items[k].value());
+    out.base.push_back(norm.tensors[p].base_squares ? disclosure.items[k + 1].value() : 0);
+  }
+  return out;
+}
+
 // Per-tensor findings for the report (after a successful verification, or
 // for the prover's messages).
 std::vector<TensorFinding> findings(const policy::Policy& policy, const Certificate& c) {
@@ -210,6 +225,7 @@ std::string statement_difference(const CertStatement& expected, const CertStatem
     if (!(e == a)) return fmt::format("tensor {}: the max_abs or sparsity bound differs from the policy's", name(e.tensor));
   }
   if (expected.count_budgets != actual.count_budgets) return "the sparsity budgets differ";
+  if (expected.norm_budgets != actual.norm_budgets) return "the norm budgets differ";
   return "differs";
 }
 
@@ -494,6 +510,17 @@ VerifyReport verify_impl(std::span<const std::uint8_t> bytes, const policy::Poli
         return report;
       }
     }
+    const NormSums sums = norm_sums(st.norm, layout, c.disclosure);
+    for (const NormBudget& b : st.norm_budgets) {
+      if (!norm_budget_holds(b, st.norm, c.base, sums.delta, sums.base)) {
+        fail = {"bounds", fmt::format("budget {}: the proven total Frobenius norm exceeds its bound",
+                                      quote_untrusted(b.name))};
+        return report;
+      }
+    }
+  } else if (!st.norm_budgets.empty()) {
+    fail = {"statement", "norm budgets without norm tensors"};
+    return report;
   }
   for (std::size_t i = 0; i < st.rank.size(); ++i) {
     const RankEntry& e = st.rank[i];
@@ -729,6 +756,14 @@ ProveResult prove_certificate(const policy::Policy& policy, const Checkpoint& ba
                                    q != 0 ? fmt::format(" (relative {:.6g})",
                                                         std::sqrt(static_cast<double>(sq) / static_cast<double>(q)))
                                           : "");
+      }
+    }
+  }
+  if (has_norms) {
+    const NormSums sums = norm_sums(c.statement.norm, layout, c.disclosure);
+    for (const NormBudget& b : c.statement.norm_budgets) {
+      if (!norm_budget_holds(b, c.statement.norm, c.base, sums.delta, sums.base)) {
+        res.message += fmt::format("budget {}: the total Frobenius norm exceeds its bound\n", quote_untrusted(b.name));
       }
     }
   }

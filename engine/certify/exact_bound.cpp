@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <compare>
+#include <limits>
 #include <vector>
 
 #include "engine/common/error.h"
@@ -53,6 +54,17 @@ struct Big {
   }
   void mul_pow10(unsigned e) {
     for (unsigned i = 0; i < e; ++i) mul_small(10);
+  }
+  Big& operator+=(const Big& b) {
+    if (limbs.size() < b.limbs.size()) limbs.resize(b.limbs.size(), 0);
+    std::uint64_t carry = 0;
+    for (std::size_t i = 0; i < limbs.size(); ++i) {
+      const std::uint64_t t = std::uint64_t{limbs[i]} + (i < b.limbs.size() ? b.limbs[i] : 0u) + carry;
+      limbs[i] = static_cast<std::uint32_t>(t);
+      carry = t >> 32;
+    }
+    if (carry != 0) limbs.push_back(static_cast<std::uint32_t>(carry));
+    return *this;
   }
   friend Big operator*(const Big& a, const Big& b) {
     Big r;
@@ -202,6 +214,44 @@ Ratio relative_bound_squares(const Decimal& rho) {
     if (n < limit) return {static_cast<std::uint64_t>(n), std::uint64_t{1} << k};
   }
   return {~std::uint64_t{0}, 1};  // rho^2 >= 2^64: the largest ratio below it
+}
+
+namespace {
+
+// sum_t value_t 2^(2 (top - scale_t)), top the largest scale: the sum of
+// value_t 2^(-2 scale_t) times 2^(2 top), an integer.
+Big scaled_sum(std::span<const ScaledSquares> terms, std::int32_t top) {
+  Big sum;
+  for (const ScaledSquares& t : terms) {
+    Big v = Big::of(t.value);
+    v.shl(static_cast<unsigned>(2 * (static_cast<std::int64_t>(top) - t.scale)));
+    sum += v;
+  }
+  return sum;
+}
+
+std::int32_t top_scale(std::span<const ScaledSquares> a, std::span<const ScaledSquares> b) {
+  std::int32_t top = std::numeric_limits<std::int32_t>::min();
+  for (const ScaledSquares& t : a) top = std::max(top, t.scale);
+  for (const ScaledSquares& t : b) top = std::max(top, t.scale);
+  return top;
+}
+
+}  // namespace
+
+bool scaled_sum_le_square(std::span<const ScaledSquares> terms, const Decimal& beta) {
+  if (terms.empty()) return true;
+  const std::int32_t top = top_scale(terms, {});
+  Big num, den;  // beta^2 2^(2 top) = num / den
+  square_scaled(beta, 2 * static_cast<std::int64_t>(top), num, den);
+  return scaled_sum(terms, top) * den <= num;
+}
+
+bool scaled_sums_ratio_le(std::span<const ScaledSquares> a, std::span<const ScaledSquares> b, std::uint64_t num,
+                          std::uint64_t den) {
+  if (a.empty()) return true;
+  const std::int32_t top = top_scale(a, b);
+  return scaled_sum(a, top) * Big::of(den) <= scaled_sum(b, top) * Big::of(num);
 }
 
 bool scaled_product_le(uint128 a, std::uint64_t b, uint128 c, std::uint64_t d, unsigned shift) {

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string_view>
 
 #include "engine/common/int128.h"
@@ -52,6 +53,17 @@ struct Ratio {
   std::uint64_t den = 1;
 };
 Ratio relative_bound_squares(const Decimal& rho);
+
+// A proven sum of squares at a tensor's scale: value 2^(-2 scale) in real units.
+struct ScaledSquares {
+  uint128 value = 0;
+  std::int32_t scale = 0;  // in [-1100, 1100] (the commitment's scales)
+};
+// A norm budget, absolute (10.4.3): sum_t value_t 2^(-2 scale_t) <= beta^2, exactly.
+bool scaled_sum_le_square(std::span<const ScaledSquares> terms, const Decimal& beta);
+// A norm budget, relative: den sum_a <= num sum_b, both sides at their scales, exactly.
+bool scaled_sums_ratio_le(std::span<const ScaledSquares> a, std::span<const ScaledSquares> b, std::uint64_t num,
+                          std::uint64_t den);
 
 // Whether a * b <= c * d * 2^shift, exactly (big integers; shift <= 256).
 // The relative residual bound of a rank statement: R den <= num 2^(2t) Q.

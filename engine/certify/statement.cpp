@@ -86,6 +86,20 @@ bool rank_bounds_hold(const RankEntry& e, uint128 residual_squares, uint128 base
   return true;
 }
 
+bool norm_budget_holds(const NormBudget& budget, const drift::NormStatement& norm,
+                       const commitment::ModelCommitment& base, std::span<const uint128> delta_squares,
+                       std::span<const uint128> base_squares) {
+  std::vector<ScaledSquares> s, q;
+  for (const std::uint32_t p : budget.positions) {
+    const std::int32_t scale = base.tensors[norm.tensors[p].tensor].scale;
+    s.push_back({delta_squares[p], scale});
+    q.push_back({base_squares[p], scale});
+  }
+  if (budget.has_absolute && !scaled_sum_le_square(s, budget.absolute)) return false;
+  if (budget.has_relative && !scaled_sums_ratio_le(s, q, budget.num, budget.den)) return false;
+  return true;
+}
+
 StatementBuild build_statement(const policy::Policy& policy, const commitment::ModelCommitment& base,
                                const commitment::ModelCommitment& candidate) {
   StatementBuild out;
@@ -170,6 +184,91 @@ StatementBuild build_statement(const policy::Policy& policy, const commitment::M
     return true;
   };
 
+  // The tensor's own rule (or the default action): frozen, allowed, norm,
+  // rank and entry claims, or a violation.
+  const auto classify = [&](const policy::Rule* rule, const commitment::TensorRecord& b,
+                            const commitment::TensorRecord* c, std::uint32_t index, const std::string& name) {
+  if (rule == nullptr) {
+    switch (policy.default_action()) {
+      case policy::DefaultAction::kViolation:
+        out.violations.push_back(
+            fmt::format("tensor {}: no rule matches and the policy's default is violation", name));
+        break;
+      case policy::DefaultAction::kFrozen: st.frozen.push_back(index); break;
+      case policy::DefaultAction::kAllow:
+        st.allowed.push_back(index);
+        entry_claims(nullptr, b, *c, index);
+        break;
+    }
+    return;
+  }
+  const auto rule_index = static_cast<std::uint32_t>(rule->index);
+  if (rule->frozen) {
+    st.frozen.push_back(index);
+    return;
+  }
+  if (rule->allow) {
+    st.allowed.push_back(index);
+    entry_claims(nullptr, b, *c, index);
+    return;
+  }
+  if (!entry_claims(rule, b, *c, index)) return;
+  const bool certified_rank = rank_certifiable(*rule);
+  if ((rule->norm && rule->norm->frobenius) || certified_rank) {
+    if (c->scale != b.scale) {
+      out.violations.push_back(fmt::format(
+          "tensor {}: the candidate is not committed at the base's scale ({} vs {})", name, c->scale, b.scale));
+      return;
+    }
+  }
+  if (rule->norm && rule->norm->frobenius) {
+    const policy::Bound& bound = *rule->norm->frobenius;
+    drift::NormTensor t;
+    t.tensor = index;
+    std::optional<uint128> absolute;
+    if (bound.absolute) absolute = absolute_bound_squares(policy_decimal(*bound.absolute), b.scale);
+    if (bound.relative) {
+      const Ratio r = relative_bound_squares(policy_decimal(*bound.relative));
+      t.base_squares = true;
+      t.bound = {drift::NormBoundKind::kRelative, 0, r.num, r.den};
+      if (absolute) {
+        st.extra_absolute.push_back({static_cast<std::uint32_t>(st.norm.tensors.size()), *absolute});
+      }
+    } else if (absolute) {
+      t.bound = {drift::NormBoundKind::kAbsolute, *absolute, 0, 1};
+    }
+    st.norm.tensors.push_back(t);
+  }
+  if (certified_rank) {
+    const policy::Bound& residual = *rule->rank->residual;
+    RankEntry e;
+    e.tensor = index;
+    e.rank = static_cast<std::uint32_t>(rule->rank->max_rank);
+    if (residual.absolute) {
+      e.has_absolute = true;
+      e.absolute = policy_decimal(*residual.absolute);
+    }
+    if (residual.relative) {
+      const Ratio r = relative_bound_squares(policy_decimal(*residual.relative));
+      e.has_relative = true;
+      e.num = r.num;
+      e.den = r.den;
+      // Q = sum B^2 from the norm proof: this tensor's NormTensor (added
+      // just above if the rule has a Frobenius bound) proves it too.
+      if (st.norm.tensors.empty() || st.norm.tensors.back().tensor != index) {
+        drift::NormTensor t;
+        t.tensor = index;
+        st.norm.tensors.push_back(t);
+      }
+      st.norm.tensors.back().base_squares = true;
+      e.norm_position = static_cast<std::uint32_t>(st.norm.tensors.size() - 1);
+    }
+    set_rank_parameters(e, b.scale, 0, 0);
+    st.rank.push_back(e);
+  }
+  if (rule->rank && !certified_rank) note(rule_index, "rank");
+  };
+
   for (std::size_t i = 0; i < base.tensors.size(); ++i) {
     const commitment::TensorRecord& b = base.tensors[i];
     const commitment::TensorRecord* c = candidate.find(b.name);
@@ -185,85 +284,30 @@ StatementBuild build_statement(const policy::Policy& policy, const commitment::M
     }
     const auto index = static_cast<std::uint32_t>(i);
     const policy::Rule* rule = policy.match(b.name);
-    if (rule == nullptr) {
-      switch (policy.default_action()) {
-        case policy::DefaultAction::kViolation:
-          out.violations.push_back(
-              fmt::format("tensor {}: no rule matches and the policy's default is violation", name));
-          break;
-        case policy::DefaultAction::kFrozen: st.frozen.push_back(index); break;
-        case policy::DefaultAction::kAllow:
-          st.allowed.push_back(index);
-          entry_claims(nullptr, b, *c, index);
-          break;
+    // Frobenius budgets over the tensor: it needs S (and Q when relative)
+    // whatever its rule; joined after the rule's own claims (ensure_norm).
+    bool budget_norm = false, budget_q = false;
+    for (const policy::Budget& budget : policy.budgets()) {
+      if (budget.norm && budget.norm->frobenius && policy.in_budget(budget, b.name)) {
+        budget_norm = true;
+        budget_q = budget_q || budget.norm->frobenius->relative.has_value();
       }
+    }
+    if (budget_norm && c->scale != b.scale) {
+      out.violations.push_back(fmt::format(
+          "tensor {}: the candidate is not committed at the base's scale ({} vs {})", name, c->scale, b.scale));
       continue;
     }
-    const auto rule_index = static_cast<std::uint32_t>(rule->index);
-    if (rule->frozen) {
-      st.frozen.push_back(index);
-      continue;
-    }
-    if (rule->allow) {
-      st.allowed.push_back(index);
-      entry_claims(nullptr, b, *c, index);
-      continue;
-    }
-    if (!entry_claims(rule, b, *c, index)) continue;
-    const bool certified_rank = rank_certifiable(*rule);
-    if ((rule->norm && rule->norm->frobenius) || certified_rank) {
-      if (c->scale != b.scale) {
-        out.violations.push_back(fmt::format(
-            "tensor {}: the candidate is not committed at the base's scale ({} vs {})", name, c->scale, b.scale));
-        continue;
+    const std::size_t violations_before = out.violations.size();
+    classify(rule, b, c, index, name);
+    if (budget_norm && out.violations.size() == violations_before) {
+      if (st.norm.tensors.empty() || st.norm.tensors.back().tensor != index) {
+        drift::NormTensor t;
+        t.tensor = index;
+        st.norm.tensors.push_back(t);
       }
+      st.norm.tensors.back().base_squares = st.norm.tensors.back().base_squares || budget_q;
     }
-    if (rule->norm && rule->norm->frobenius) {
-      const policy::Bound& bound = *rule->norm->frobenius;
-      drift::NormTensor t;
-      t.tensor = index;
-      std::optional<uint128> absolute;
-      if (bound.absolute) absolute = absolute_bound_squares(policy_decimal(*bound.absolute), b.scale);
-      if (bound.relative) {
-        const Ratio r = relative_bound_squares(policy_decimal(*bound.relative));
-        t.base_squares = true;
-        t.bound = {drift::NormBoundKind::kRelative, 0, r.num, r.den};
-        if (absolute) {
-          st.extra_absolute.push_back({static_cast<std::uint32_t>(st.norm.tensors.size()), *absolute});
-        }
-      } else if (absolute) {
-        t.bound = {drift::NormBoundKind::kAbsolute, *absolute, 0, 1};
-      }
-      st.norm.tensors.push_back(t);
-    }
-    if (certified_rank) {
-      const policy::Bound& residual = *rule->rank->residual;
-      RankEntry e;
-      e.tensor = index;
-      e.rank = static_cast<std::uint32_t>(rule->rank->max_rank);
-      if (residual.absolute) {
-        e.has_absolute = true;
-        e.absolute = policy_decimal(*residual.absolute);
-      }
-      if (residual.relative) {
-        const Ratio r = relative_bound_squares(policy_decimal(*residual.relative));
-        e.has_relative = true;
-        e.num = r.num;
-        e.den = r.den;
-        // Q = sum B^2 from the norm proof: this tensor's NormTensor (added
-        // just above if the rule has a Frobenius bound) proves it too.
-        if (st.norm.tensors.empty() || st.norm.tensors.back().tensor != index) {
-          drift::NormTensor t;
-          t.tensor = index;
-          st.norm.tensors.push_back(t);
-        }
-        st.norm.tensors.back().base_squares = true;
-        e.norm_position = static_cast<std::uint32_t>(st.norm.tensors.size() - 1);
-      }
-      set_rank_parameters(e, b.scale, 0, 0);
-      st.rank.push_back(e);
-    }
-    if (rule->rank && !certified_rank) note(rule_index, "rank");
   }
   for (const commitment::TensorRecord& c : candidate.tensors) {
     if (base.find(c.name) == nullptr) {
@@ -275,7 +319,27 @@ StatementBuild build_statement(const policy::Policy& policy, const commitment::M
     for (const commitment::TensorRecord& b : base.tensors) count += policy.in_budget(budget, b.name) ? 1u : 0u;
     if (count == 0) continue;
     const auto key = static_cast<std::uint32_t>(kBudgetRuleBase + budget.index);
-    if (budget.norm && budget.norm->frobenius) uncovered[{key, "budget.norm"}] = count;
+    if (budget.norm && budget.norm->frobenius) {
+      NormBudget nb;
+      nb.name = budget.name.substr(0, kMaxUncoveredText);
+      for (std::size_t p = 0; p < st.norm.tensors.size(); ++p) {
+        if (policy.in_budget(budget, base.tensors[st.norm.tensors[p].tensor].name)) {
+          nb.positions.push_back(static_cast<std::uint32_t>(p));
+        }
+      }
+      const policy::Bound& bound = *budget.norm->frobenius;
+      if (bound.absolute) {
+        nb.has_absolute = true;
+        nb.absolute = policy_decimal(*bound.absolute);
+      }
+      if (bound.relative) {
+        const Ratio r = relative_bound_squares(policy_decimal(*bound.relative));
+        nb.has_relative = true;
+        nb.num = r.num;
+        nb.den = r.den;
+      }
+      st.norm_budgets.push_back(std::move(nb));
+    }
     if (const auto it = budget_uncovered.find({key, "budget.norm.max_abs"}); it != budget_uncovered.end()) {
       uncovered[it->first] = it->second;
     }
@@ -369,6 +433,17 @@ std::vector<std::uint8_t> serialize_statement(const CertStatement& st) {
   for (const CountBudget& b : st.count_budgets) {
     w.text(b.name);
     w.u64(b.max_changed);
+    w.u32(static_cast<std::uint32_t>(b.positions.size()));
+    for (const std::uint32_t p : b.positions) w.u32(p);
+  }
+  w.u32(static_cast<std::uint32_t>(st.norm_budgets.size()));
+  for (const NormBudget& b : st.norm_budgets) {
+    w.text(b.name);
+    w.u8(static_cast<std::uint8_t>((b.has_absolute ? 1 : 0) | (b.has_relative ? 2 : 0)));
+    w.u64(b.absolute.mantissa);
+    w.u32(static_cast<std::uint32_t>(b.absolute.exponent));
+    w.u64(b.num);
+    w.u64(b.den);
     w.u32(static_cast<std::uint32_t>(b.positions.size()));
     for (const std::uint32_t p : b.positions) w.u32(p);
   }
@@ -476,6 +551,30 @@ bool parse_statement(std::span<const std::uint8_t> bytes, CertStatement& out, st
       }
     }
     st.count_budgets.push_back(std::move(b));
+  }
+  const std::size_t norm_budgets = r.count("statement.norm_budgets", kMaxNormBudgets, 37);
+  for (std::size_t i = 0; i < norm_budgets && r.ok(); ++i) {
+    NormBudget b;
+    b.name = r.text("statement.norm_budget.name", kMaxUncoveredText);
+    const std::uint8_t flags = r.u8("statement.norm_budget.flags");
+    b.absolute.mantissa = r.u64("statement.norm_budget.mantissa");
+    b.absolute.exponent = static_cast<std::int32_t>(r.u32("statement.norm_budget.exponent"));
+    b.num = r.u64("statement.norm_budget.num");
+    b.den = r.u64("statement.norm_budget.den");
+    if (flags == 0 || flags > 3) r.fail("statement.norm_budget: no bound or unknown flags");
+    b.has_absolute = (flags & 1) != 0;
+    b.has_relative = (flags & 2) != 0;
+    if (b.has_relative && b.den == 0) r.fail("statement.norm_budget: zero denominator");
+    if (b.absolute.exponent < -400 || b.absolute.exponent > 400) r.fail("statement.norm_budget: exponent out of range");
+    const std::size_t n = r.count("statement.norm_budget.positions", drift::kMaxNormTensors, 4);
+    for (std::size_t j = 0; j < n && r.ok(); ++j) {
+      b.positions.push_back(r.u32("statement.norm_budget.position"));
+      if (b.positions.back() >= st.norm.tensors.size() || (j > 0 && b.positions[j] <= b.positions[j - 1]) ||
+          (b.has_relative && !st.norm.tensors[b.positions.back()].base_squares)) {
+        r.fail("statement.norm_budget: a position out of range, not ascending, or without base squares");
+      }
+    }
+    st.norm_budgets.push_back(std::move(b));
   }
   if (r.ok() && r.left() != 0) r.fail(std::to_string(r.left()) + " trailing bytes after the statement");
   if (!r.ok()) {

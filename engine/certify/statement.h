@@ -28,8 +28,11 @@
 //                                  candidate); a sparsity budget proves the
 //                                  count of each of its non-frozen tensors
 //                                  and checks their sum (CountBudget)
-//   rank without residual or per head, a budget's Frobenius norm, a max_abs
-//   or count bound the rounding leaves no room for
+//   a budget's Frobenius norm   -> every tensor it matches is a norm tensor
+//                                  (with Q if relative) and a NormBudget
+//                                  checks the sum of the proven S (and Q)
+//   rank without residual or per head, a max_abs or count bound the
+//   rounding leaves no room for
 //                                -> `uncovered`
 //                                  ("not certified", by rule and class)
 // Structural facts the commitments show directly (an added, removed,
@@ -110,6 +113,25 @@ struct CountBudget {
   friend bool operator==(const CountBudget&, const CountBudget&) = default;
 };
 
+// A Frobenius-norm budget (10.4.3) over the norm items of its tensors
+// (every tensor it matches, frozen ones included, is a norm tensor):
+//   absolute  sum_t S_t 2^(-2 s_t) <= beta^2
+//   relative  den sum_t S_t 2^(-2 s_t) <= num sum_t Q_t 2^(-2 s_t)
+// checked exactly on the proven S_t, Q_t.
+struct NormBudget {
+  std::string name;
+  std::vector<std::uint32_t> positions;  // into norm.tensors, ascending
+  bool has_absolute = false;
+  Decimal absolute;                      // beta, exactly as the policy's decimal
+  bool has_relative = false;
+  std::uint64_t num = 0, den = 1;        // num / den <= rho^2
+  friend bool operator==(const NormBudget& a, const NormBudget& b) {
+    return a.name == b.name && a.positions == b.positions && a.has_absolute == b.has_absolute &&
+           a.absolute.mantissa == b.absolute.mantissa && a.absolute.exponent == b.absolute.exponent &&
+           a.has_relative == b.has_relative && a.num == b.num && a.den == b.den;
+  }
+};
+
 struct CertStatement {
   std::vector<std::uint32_t> frozen;   // base tensor indices, ascending
   std::vector<std::uint32_t> allowed;  // base tensor indices, ascending
@@ -119,6 +141,7 @@ struct CertStatement {
   std::vector<RankEntry> rank;         // base index order
   std::vector<EntryEntry> entries;     // base index order
   std::vector<CountBudget> count_budgets;  // policy order
+  std::vector<NormBudget> norm_budgets;    // policy order
   friend bool operator==(const CertStatement&, const CertStatement&) = default;
 };
 
@@ -134,6 +157,12 @@ drift::EntryStatement entry_drift_statement(const EntryEntry& entry, unsigned ra
 drift::RankStatement rank_drift_statement(const RankEntry& entry, unsigned range_limb_bits);
 // Sets bu, t and recomputes the absolute bound at t (scale s of the tensor).
 void set_rank_parameters(RankEntry& entry, std::int32_t scale, unsigned factor_bits, unsigned shift);
+// Whether the proven statistics satisfy a norm budget (S and Q by norm
+// position; scales from the base commitment). Exact.
+bool norm_budget_holds(const NormBudget& budget, const drift::NormStatement& norm,
+                       const commitment::ModelCommitment& base, std::span<const uint128> delta_squares,
+                       std::span<const uint128> base_squares);
+
 // Whether the proven R satisfies every bound of the entry (Q: the tensor's
 // proven base squares; ignored without a relative bound). Exact.
 bool rank_bounds_hold(const RankEntry& entry, uint128 residual_squares, uint128 base_squares);
@@ -157,5 +186,6 @@ inline constexpr std::size_t kMaxUncoveredText = 4096;
 inline constexpr std::size_t kMaxRankTensors = 512;
 inline constexpr std::size_t kMaxEntryTensors = 4096;
 inline constexpr std::size_t kMaxCountBudgets = 1024;
+inline constexpr std::size_t kMaxNormBudgets = 1024;
 
 }  // namespace fti::certify

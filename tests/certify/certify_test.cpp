@@ -467,6 +467,78 @@ TEST_F(Certify, EditedEntryBoundsCountsOrPoliciesAreRejected) {
   EXPECT_FALSE(verify(serialize_certificate(c), kEntryPolicy).valid());
 }
 
+// ---- Frobenius-norm budgets (PROTOCOL.md 10.4.3): the allowed attention and
+// mlp tensors and the frozen layer norms all join the norm proof.
+
+constexpr const char* kNormBudgetPolicy = R"(version: 1
+rules:
+  - name: attention
+    match: "model.layers.*.self_attn.**"
+    allow: true
+  - name: mlp
+    match: "model.layers.*.mlp.**"
+    allow: true
+  - name: frozen
+    match: "**"
+    frozen: true
+budgets:
+  - name: total
+    over: "model.layers.**"
+    norm: {frobenius: {relative: 0.05, absolute: 10}}
+)";
+
+TEST_F(Certify, NormBudgetsCertifyVerifyAndRefuseAViolation) {
+  const ProveResult res = prove("good", kNormBudgetPolicy);
+  ASSERT_EQ(res.outcome, ProveOutcome::kCertified) << res.message;
+  const VerifyReport r = verify(res.certificate, kNormBudgetPolicy);
+  ASSERT_TRUE(r.valid()) << failure_line(r.failure);
+  EXPECT_FALSE(r.partial);
+  const CertStatement& st = r.certificate.statement;
+  ASSERT_EQ(st.norm_budgets.size(), 1u);
+  EXPECT_EQ(st.norm_budgets[0].positions.size(), 7u);  // 4 attention, 2 mlp, the layer norm
+  for (const drift::NormTensor& t : st.norm.tensors) EXPECT_TRUE(t.base_squares);
+  // bit-4 flips: ~2^-3 relative change, above 5%.
+  const ProveResult bad = prove("bad", kNormBudgetPolicy);
+  EXPECT_EQ(bad.outcome, ProveOutcome::kViolation);
+  EXPECT_NE(bad.message.find("budget \"total\""), std::string::npos) << bad.message;
+  // A tighter absolute budget refuses the good candidate too (its total
+  // ||Delta|| is ~2^-8 of ~||B|| = 0.02 sqrt(2064) ~ 0.9).
+  std::string tight = kNormBudgetPolicy;
+  tight.replace(tight.find("absolute: 10"), 12, "absolute: 0.0001");
+  EXPECT_EQ(prove("good", tight.c_str()).outcome, ProveOutcome::kViolation);
+  // Editing the budget in the certificate, or verifying under the tight policy.
+  Certificate c = parsed(res.certificate);
+  c.statement.norm_budgets[0].num += 1;
+  EXPECT_EQ(verify(serialize_certificate(c), kNormBudgetPolicy).failure.check, "statement");
+  c = parsed(res.certificate);
+  c.statement.norm_budgets[0].positions.pop_back();  // drop a tensor from the sum
+  EXPECT_EQ(verify(serialize_certificate(c), kNormBudgetPolicy).failure.check, "statement");
+  EXPECT_EQ(verify(res.certificate, tight.c_str()).failure.check, "policy");
+}
+
+TEST(ExactBound, ScaledSumsCompareExactlyAcrossScales) {
+  // 3 at scale 0 plus 4 at scale 1 (= 1 in real units) is 4 <= 2^2.
+  const ScaledSquares terms[] = {{3, 0}, {4, 1}};
+  EXPECT_TRUE(scaled_sum_le_square(terms, {2, 0}));
+  const ScaledSquares more[] = {{3, 0}, {5, 1}};  // 4.25 > 4
+  EXPECT_FALSE(scaled_sum_le_square(more, {2, 0}));
+  // Scales 1100 apart: 1 at scale 1100 is 2^-2200, nothing next to 1.
+  const ScaledSquares wide[] = {{4, 0}, {1, 1100}};
+  EXPECT_FALSE(scaled_sum_le_square(wide, {2, 0}));
+  const ScaledSquares exact[] = {{4, 0}, {0, 1100}};
+  EXPECT_TRUE(scaled_sum_le_square(exact, {2, 0}));
+  // den * sum a <= num * sum b: (1 + 1/4) * 4 <= 5 * (1).
+  const ScaledSquares a[] = {{1, 0}, {1, 1}};
+  const ScaledSquares b[] = {{1, 0}};
+  EXPECT_TRUE(scaled_sums_ratio_le(a, b, 5, 4));
+  EXPECT_FALSE(scaled_sums_ratio_le(a, b, 4, 4));
+  EXPECT_EQ(absolute_bound_units({1, -3}, 10), 1u);       // floor(0.001 * 1024)
+  EXPECT_EQ(absolute_bound_units({5, -1}, 3), 4u);        // 0.5 * 8
+  EXPECT_EQ(fraction_count({25, -2}, 10), 2u);            // floor(0.25 * 10)
+  EXPECT_EQ(fraction_count({1, 0}, 2064), 2064u);
+  EXPECT_EQ(fraction_count({3, 0}, 7), 7u);               // capped at the total
+}
+
 TEST_F(Certify, FlippedBytesInTheEntrySectionAreRejected) {
   const ProveResult res = prove("good", kEntryPolicy);
   ASSERT_EQ(res.outcome, ProveOutcome::kCertified) << res.message;
