@@ -4,6 +4,9 @@
 // final rename is atomic); commit() flushes, fsyncs and renames. Destroying an
 // AtomicFile that was not committed removes the temporary, so an error or an
 // exception never leaves a half-written report, certificate or cache entry.
+// The temporary is ".NAME.tmp-PID-XXXXXX"; a process killed before its
+// rename (SIGKILL) leaves it behind, and the next AtomicFile for the same
+// destination removes it once that PID no longer exists.
 #pragma once
 
 #include <cstddef>
@@ -37,6 +40,10 @@ class AtomicFile {
   int fd_ = -1;
   bool committed_ = false;
 };
+
+// Removes ".NAME.tmp-PID-*" beside `destination` whose PID is not a live
+// process (never this process's or a running writer's); the count removed.
+std::size_t sweep_stale_temporaries(const std::filesystem::path& destination) noexcept;
 
 // Convenience: writes the whole content atomically.
 void write_file_atomically(const std::filesystem::path& destination, std::string_view content);

@@ -4,6 +4,9 @@
 #include <cstdlib>
 #include <fstream>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "engine/common/atomic_file.h"
 #include "engine/common/env.h"
 #include "engine/common/error.h"
@@ -147,6 +150,33 @@ TEST(AtomicFile, CommitPublishesAndDestructionDiscards) {
   std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   EXPECT_EQ(content, "complete");
   EXPECT_THROW(AtomicFile(dir / "no-such-dir" / "x"), Error);
+}
+
+TEST(AtomicFile, StaleTemporariesOfDeadWritersAreSweptLiveOnesKept) {
+  fti::testing::TempDir tmp;
+  const auto dir = tmp.path();
+  // A PID that existed and is gone: a child that exited and was reaped.
+  const pid_t child = ::fork();
+  if (child == 0) ::_exit(0);
+  ASSERT_GT(child, 0);
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  const auto touch = [&](const std::string& name) { std::ofstream(dir / name) << "partial"; };
+  const std::string dead = ".cert.fticert.tmp-" + std::to_string(child) + "-AbC123";
+  const std::string live = ".cert.fticert.tmp-" + std::to_string(::getppid()) + "-XyZ789";
+  const std::string mine = ".cert.fticert.tmp-" + std::to_string(::getpid()) + "-QqQ000";
+  touch(dead);
+  touch(live);
+  touch(mine);
+  touch(".cert.fticert.tmp-AbC123");          // the old name without a PID: unknown owner, kept
+  touch(".other.fticert.tmp-" + std::to_string(child) + "-AbC123");  // another destination, kept
+  write_file_atomically(dir / "cert.fticert", "complete");
+  EXPECT_FALSE(std::filesystem::exists(dir / dead));
+  EXPECT_TRUE(std::filesystem::exists(dir / live));
+  EXPECT_TRUE(std::filesystem::exists(dir / mine));
+  EXPECT_TRUE(std::filesystem::exists(dir / ".cert.fticert.tmp-AbC123"));
+  EXPECT_TRUE(std::filesystem::exists(dir / (".other.fticert.tmp-" + std::to_string(child) + "-AbC123")));
+  EXPECT_EQ(sweep_stale_temporaries(dir / "cert.fticert"), 0u);
 }
 
 TEST(MappedFile, MapsEmptyAndRegularFilesOnly) {
