@@ -16,7 +16,7 @@ DEPS := build-essential cmake pkg-config git ca-certificates \
 
 FUZZ_DIR ?= build-fuzz
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := safetensors_header_fuzz shard_index_fuzz archive_list_fuzz policy_fuzz commitment_file_fuzz proof_parse_fuzz certificate_fuzz attestation_fuzz
+FUZZ_TARGETS := safetensors_header_fuzz shard_index_fuzz archive_list_fuzz policy_fuzz commitment_file_fuzz proof_parse_fuzz certificate_fuzz attestation_fuzz model_signing_fuzz
 
 all: build
 
