@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "cmd/console.h"
 #include "engine/attest/dsse.h"
 #include "engine/common/atomic_file.h"
 #include "engine/common/error.h"
@@ -24,15 +25,13 @@ AttestationWriter::AttestationWriter(const AttestOptions& options) : out_(option
   if (!options.key.empty()) key_ = attest::SigningKey::from_pem_file(options.key);
 }
 
-void AttestationWriter::write(const attest::DriftAttestation& statement, bool quiet) const {
+void AttestationWriter::write(const attest::DriftAttestation& statement) const {
   if (statement.subjects.empty()) throw Error(ErrorCode::kInput, "attestation: the candidate has no files to name");
   const std::string payload = attest::statement_json(statement);
   const attest::DsseEnvelope envelope = key_ ? attest::sign_envelope(attest::kInTotoPayloadType, payload, *key_)
                                              : attest::unsigned_envelope(attest::kInTotoPayloadType, payload);
   write_file_atomically(out_, attest::serialize_envelope(envelope));
-  if (!key_ && !quiet) {
-    fmt::print(stderr, "fti: note: {} is UNSIGNED (no --attest-key): it names the verdict but proves nothing\n", out_);
-  }
+  if (!key_) log_note(fmt::format("{} is UNSIGNED (no --attest-key): it names the verdict but proves nothing", out_));
 }
 
 attest::DriftAttestation attestation_for(const std::string& command, const reports::Report& report) {
@@ -58,9 +57,16 @@ attest::DriftAttestation prove_attestation(const reports::ArtifactInfo& base, co
   facts.candidate = candidate;
   facts.policy = reports::PolicyInfo{"", to_hex(policy_digest), 0, ""};
   attest::DriftAttestation a = attestation_for("prove", facts);
-  a.certificate = attest::CertificateRef{std::filesystem::path(certificate_path).filename().string(),
-                                         to_hex(sha256(certificate)), to_hex(base_root), to_hex(candidate_root)};
+  add_certificate(a, certificate_path, certificate, base_root, candidate_root);
   return a;
+}
+
+void add_certificate(attest::DriftAttestation& statement, const std::string& certificate_path,
+                     std::span<const std::uint8_t> certificate, const Sha256Digest& base_root,
+                     const Sha256Digest& candidate_root) {
+  statement.certificate =
+      attest::CertificateRef{std::filesystem::path(certificate_path).filename().string(), to_hex(sha256(certificate)),
+                             to_hex(base_root), to_hex(candidate_root)};
 }
 
 void add_report_digest(attest::DriftAttestation& statement, const reports::RenderedFiles& rendered) {

@@ -28,8 +28,8 @@ class AttestationWriter {
  public:
   explicit AttestationWriter(const AttestOptions& options);
   bool wanted() const noexcept { return !out_.empty(); }
-  // Prints a note on stderr when unsigned (unless quiet).
-  void write(const attest::DriftAttestation& statement, bool quiet) const;
+  // Notes on stderr when unsigned (not with --quiet).
+  void write(const attest::DriftAttestation& statement) const;
 
  private:
   std::string out_;
@@ -44,6 +44,10 @@ attest::DriftAttestation prove_attestation(const reports::ArtifactInfo& base, co
                                            const Sha256Digest& policy_digest, const std::string& certificate_path,
                                            std::span<const std::uint8_t> certificate, const Sha256Digest& base_root,
                                            const Sha256Digest& candidate_root);
+// The certificate written with it (its file name, digest and commitment roots).
+void add_certificate(attest::DriftAttestation& statement, const std::string& certificate_path,
+                     std::span<const std::uint8_t> certificate, const Sha256Digest& base_root,
+                     const Sha256Digest& candidate_root);
 // The report file's digest (report.json of `rendered`) as the predicate's report.
 void add_report_digest(attest::DriftAttestation& statement, const reports::RenderedFiles& rendered);
 

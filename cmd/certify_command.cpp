@@ -17,16 +17,18 @@
 #include <optional>
 
 #include "cmd/attestation_output.h"
+#include "cmd/certificate_writer.h"
 #include "cmd/cli_support.h"
+#include "cmd/console.h"
 #include "cmd/model_loading.h"
 #include "engine/certify/certify.h"
 #include "engine/commitment/commitment_file.h"
 #include "engine/common/atomic_file.h"
 #include "engine/common/error.h"
 #include "engine/common/sha256.h"
+#include "engine/common/terminal.h"
 #include "engine/common/text.h"
 #include "policy/canonical.h"
-#include "policy/diagnostic.h"
 #include "policy/policy_parser.h"
 
 namespace fti::cli {
@@ -64,55 +66,20 @@ void check_trusted_base(const std::optional<Sha256Digest>& trusted, certify::Ver
                                    to_hex(r.certificate.base.root), to_hex(*trusted))};
 }
 
-policy::Policy load_policy_file(const std::string& file) {
-  policy::PolicyCheck check = policy::check_policy_file(file);
-  for (const policy::Diagnostic& d : check.diagnostics) {
-    if (d.severity == policy::Severity::kError) {
-      fmt::print(stderr, "{}\n", policy::format_diagnostic(check.file_name, d));
-    }
-  }
-  if (!check.ok()) {
-    throw Error(ErrorCode::kPolicy, escape_untrusted(check.file_name, 400) + ": invalid policy (" +
-                                        std::to_string(check.error_count()) + " errors); see `fti policy check`");
-  }
-  return std::move(*check.policy);
-}
-
-std::string params_text(const crypto::BasefoldParams& p) {
-  return fmt::format("Basefold rate 1/{}, {} queries, {} grinding bits, {}", 1u << p.log_blowup, p.num_queries,
-                     p.grinding_bits, p.proven() ? "proven regime" : "CONJECTURED regime");
-}
-
 int run_prove(const GlobalOptions& global, const ProveCommandOptions& options) {
   const policy::Policy policy = load_policy_file(options.policy);
   const AttestationWriter attestation(options.attest);  // a bad key fails before any work
   const auto thread_limit = limit_threads(options.threads);
-  std::optional<commitment::ModelCommitment> given;
-  if (!options.base_commitment.empty()) given = commitment::read_commitment_file(options.base_commitment);
+  const CertifyRequest request{options.out, read_base_commitment(options.base_commitment), options.allow_partial};
   Cache cache = open_cache(global);
   const LoadedModel base = load_model(global, cache, options.base);
   const LoadedModel candidate = load_model(global, cache, options.candidate);
-  // The CLI always uses the proven defaults and enforces the floor.
-  certify::ProveOptions prove_options;
-  prove_options.allow_partial = options.allow_partial;
-  const certify::ProveResult r = certify::prove_certificate(policy, base.checkpoint, candidate.checkpoint,
-                                                           given ? &*given : nullptr, prove_options);
-  if (r.outcome == certify::ProveOutcome::kViolation) {
-    fmt::print(stderr, "fti: the candidate violates the policy; no certificate written:\n{}", r.message);
-    return kExitViolation;
-  }
-  if (r.outcome == certify::ProveOutcome::kUncertifiable) {
-    fmt::print(stderr,
-               "fti: the policy has rules this fti cannot certify yet (pass --allow-partial to certify the "
-               "others):\n{}",
-               r.message);
-    return kExitUsage;
-  }
-  certify::write_certificate_file(options.out, r.certificate);
+  const CertifyOutcome outcome = prove_and_write_certificate(policy, base, candidate, request);
+  if (!outcome.written()) return outcome.exit_code;
+  const certify::ProveResult& r = outcome.result;
   if (attestation.wanted()) {
     attestation.write(prove_attestation(artifact_info(base), artifact_info(candidate), policy::policy_digest(policy),
-                                        options.out, r.certificate, r.base.root, r.candidate.root),
-                      global.quiet);
+                                        options.out, r.certificate, r.base.root, r.candidate.root));
   }
   if (!global.quiet) {
     fmt::print("base:         {} (root {})\n", options.base, to_hex(r.base.root));
@@ -241,7 +208,7 @@ void print_report(const std::string& path, const certify::VerifyReport& r) {
   fmt::print("note: figures are those of the committed 24-bit fixed-point encodings (docs/PROTOCOL.md 9.2.3);\n"
              "      values below a tensor's exact range are rounded (base {} values, candidate {} values rounded).\n",
              inexact_b, inexact_c);
-  fmt::print("verdict: VALID{} ({:.1f} ms)\n",
+  fmt::print("verdict: {}{} ({:.1f} ms)\n", paint("VALID", Colour::kGreen, console().colour_stdout),
              r.partial ? fmt::format(" (PARTIAL: {} rule classes not certified)", c.statement.uncovered.size()) : "",
              r.seconds * 1e3);
 }
@@ -315,7 +282,8 @@ int run_verify(const GlobalOptions& global, const VerifyCommandOptions& options)
     print_report(options.certificate, r);
   }
   if (!r.valid()) {
-    fmt::print(stderr, "fti: {}: {}\n", options.certificate, certify::failure_line(r.failure));
+    log_failure(fmt::format("{}: {}", options.certificate, certify::failure_line(r.failure)),
+                {{"check", r.failure.check}, {"reason", r.failure.reason}});
     return kExitCertificateInvalid;
   }
   return kExitCompliant;

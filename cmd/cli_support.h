@@ -7,6 +7,7 @@
 #include <functional>
 #include <string>
 
+#include "policy/policy.h"
 #include "registry/cache.h"
 #include "registry/safetensors_header.h"
 #include "registry/source.h"
@@ -16,7 +17,9 @@ namespace fti::cli {
 struct GlobalOptions {
   std::string cache_dir;  // empty: the environment's (FTI_CACHE_DIR, XDG_CACHE_HOME, HOME)
   bool offline = false;
-  bool quiet = false;
+  bool quiet = false;    // errors only on stderr, no progress (cmd/console.h)
+  bool verbose = false;  // also debug messages
+  std::string log_format = "text";  // "text" or "json": stderr as one JSON object per line
   std::uint64_t max_header_bytes = SafetensorsLimits{}.max_header_bytes;
 };
 
@@ -29,6 +32,9 @@ Cache open_cache(const GlobalOptions& options);
 ResolveOptions resolve_options(const GlobalOptions& options);
 SafetensorsLimits safetensors_limits(const GlobalOptions& options);
 
+// Parses a policy file, logging its diagnostics (errors always, warnings
+// unless --quiet); throws Error(kPolicy) naming the file when it is invalid.
+policy::Policy load_policy_file(const std::string& file);
 
 void register_inspect(CLI::App& app, GlobalOptions& global, Action& action);
 void register_demo(CLI::App& app, Action& action);
@@ -39,6 +45,7 @@ void register_commit(CLI::App& app, GlobalOptions& global, Action& action);
 void register_prove(CLI::App& app, GlobalOptions& global, Action& action);
 void register_verify(CLI::App& app, GlobalOptions& global, Action& action);
 void register_verify_attestation(CLI::App& app, GlobalOptions& global, Action& action);
+void register_version(CLI::App& app, Action& action);
 // Adds `suggest` under the `policy` verb (call after register_policy).
 void register_policy_suggest(CLI::App& app, GlobalOptions& global, Action& action);
 

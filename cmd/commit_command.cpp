@@ -5,13 +5,13 @@
 // recomputes the commitment from the files and compares (exit 0 identical,
 // 4 different, naming the first differing tensor).
 #include <fmt/core.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <optional>
 
 #include "cmd/cli_support.h"
+#include "cmd/console.h"
 #include "cmd/model_loading.h"
 #include "engine/commitment/commitment_file.h"
 #include "engine/commitment/fixed_point.h"
@@ -143,26 +143,25 @@ int run_commit(const GlobalOptions& global, const CommitCommandOptions& options)
   }
   Cache cache = open_cache(global);
   const LoadedModel model = load_model(global, cache, options.source);
-  for (const std::string& warning : model.checkpoint.warnings()) fmt::print(stderr, "fti: warning: {}\n", warning);
+  for (const std::string& warning : model.checkpoint.warnings()) log_warning(warning);
 
-  const bool show_progress = !global.quiet && ::isatty(STDERR_FILENO) == 1;
-  if (show_progress) {
-    commit_options.progress = [](const commitment::CommitProgress& p) {
-      fmt::print(stderr, "\rcommitting: group {}/{}, tensors {}/{}   ", std::min(p.group + 1, p.group_count),
-                 p.group_count, p.tensors_done, p.tensor_count);
-      if (p.group == p.group_count) fmt::print(stderr, "\n");
-    };
-  }
+  PhaseProgress progress("committing");
+  commit_options.progress = [&progress](const commitment::CommitProgress& p) {
+    progress.show(fmt::format("group {}/{}, tensors {}/{}", std::min(p.group + 1, p.group_count), p.group_count,
+                              p.tensors_done, p.tensor_count));
+  };
   commitment::CommitFigures figures;
   const auto start = std::chrono::steady_clock::now();
   ModelCommitment c;
   try {
     c = commitment::commit_model(model.checkpoint, commit_options, &figures);
+    progress.finish();
   } catch (const Error& e) {
+    progress.finish();
     // A value the file's scales cannot encode (or a NaN, or a tensor too
     // large): this model cannot be the one the file commits to.
     if (!expected || e.code() != ErrorCode::kInput) throw;
-    fmt::print(stderr, "fti: commitment {} does not match {}: {}\n", options.verify, options.source, e.what());
+    log_failure(fmt::format("commitment {} does not match {}: {}", options.verify, options.source, e.what()));
     return kExitCertificateInvalid;
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -196,8 +195,8 @@ int run_commit(const GlobalOptions& global, const CommitCommandOptions& options)
   }
   if (expected) {
     if (difference) {
-      fmt::print(stderr, "fti: commitment {} does not match {}: {}\n", options.verify, options.source,
-                 difference->message);
+      log_failure(fmt::format("commitment {} does not match {}: {}", options.verify, options.source,
+                              difference->message));
       return kExitCertificateInvalid;
     }
     if (!options.json) fmt::print("verified:     {} matches (root {})\n", options.verify, to_hex(expected->root));

@@ -155,6 +155,13 @@ int run_demo(const std::string& out) {
 void register_demo(CLI::App& app, Action& action) {
   auto out = std::make_shared<std::string>();
   CLI::App* cmd = app.add_subcommand("demo", "Write the demo base and candidate checkpoints");
+  cmd->footer(
+      "A small llama-shaped base, a compliant rank-r LoRA fine-tune and a tampered one, and a policy\n"
+      "that tells them apart: a model to try every verb on without downloading one.\n\n"
+      "Examples:\n"
+      "  fti demo --out demo\n"
+      "  fti gate --policy demo/policy.yaml --base demo/base --candidate demo/candidate-lora\n"
+      "  fti gate --policy demo/policy.yaml --base demo/base --candidate demo/candidate-tampered   (exit 1)\n");
   cmd->add_option("--out", *out, "Directory to write base/, candidate-lora/, candidate-tampered/")
       ->required();
   cmd->callback([&action, out] { action = [out] { return run_demo(*out); }; });

@@ -3,12 +3,16 @@
 // report says which tensor broke which rule, on which policy line, by how much.
 #include <fmt/core.h>
 
+#include <cstdio>
+#include <optional>
+
 #include "cmd/adapter_gate.h"
 #include "cmd/attestation_output.h"
+#include "cmd/certificate_writer.h"
+#include "cmd/console.h"
 #include "cmd/model_loading.h"
 #include "engine/common/error.h"
 #include "engine/gate/gate.h"
-#include "policy/policy_parser.h"
 #include "reports/json_report.h"
 #include "reports/report_files.h"
 #include "reports/text_report.h"
@@ -24,28 +28,41 @@ struct GateCommandOptions {
   unsigned threads = 0;
   double rank_tolerance = analysis::RankOptions{}.rank_tolerance;
   AttestOptions attest;
+  // --certify: also the certificate `fti prove` would write for these inputs.
+  std::string certify_out, base_commitment;
+  bool allow_partial = false;
 };
 
-// Parses the policy, printing every diagnostic; exit 2 on errors.
-policy::Policy load_policy(const std::string& file, bool quiet) {
-  policy::PolicyCheck check = policy::check_policy_file(file);
-  for (const policy::Diagnostic& d : check.diagnostics) {
-    if (d.severity == policy::Severity::kError || !quiet) {
-      fmt::print(stderr, "{}\n", policy::format_diagnostic(check.file_name, d));
-    }
+// The gate's verdict first (printed before proving, which takes longer);
+// a certificate only for a compliant candidate. Exit 0 when written, else
+// the prover's code (1 violation, 2 uncertifiable rules).
+int certify_after_gate(const reports::Report& report, const policy::Policy& policy, const std::string& policy_file,
+                       const LoadedModel& base, const LoadedModel& candidate, const CertifyRequest& request,
+                       std::optional<certify::ProveResult>& proven) {
+  if (report.verdict != reports::Verdict::kPass) {
+    log_failure(fmt::format("the verdict is BLOCKED; no certificate written to {}", request.out));
+    return kExitViolation;
   }
-  if (!check.ok()) {
-    throw Error(ErrorCode::kPolicy, escape_untrusted(check.file_name, 400) + ": invalid policy (" +
-                                        std::to_string(check.error_count()) + " errors); see `fti policy check`");
-  }
-  return std::move(*check.policy);
+  CertifyOutcome outcome = prove_and_write_certificate(policy, base, candidate, request);
+  if (!outcome.written()) return outcome.exit_code;
+  const certify::ProveResult& r = outcome.result;
+  log_info(fmt::format("wrote certificate {} ({} bytes); check it with: fti verify {} --policy {}", request.out,
+                       r.certificate.size(), request.out, policy_file),
+           {{"certificate", request.out},
+            {"bytes", r.certificate.size()},
+            {"base_root", to_hex(r.base.root)},
+            {"candidate_root", to_hex(r.candidate.root)}});
+  proven = std::move(outcome.result);
+  return kExitCompliant;
 }
 
 int run_gate_command(const GlobalOptions& global, const GateCommandOptions& options) {
   if (!options.adapter.empty() && options.policy.empty()) {
-    if (options.candidate.empty() || !options.report_dir.empty() || !options.attest.out.empty()) {
+    if (options.candidate.empty() || !options.report_dir.empty() || !options.attest.out.empty() ||
+        !options.certify_out.empty()) {
       throw Error(ErrorCode::kUsage, "gate --adapter: give --policy to gate base + adapter, or --candidate "
-                                     "(without --policy, --report-dir or --attestation) to check a merged checkpoint");
+                                     "(without --policy, --report-dir, --attestation or --certify) to check a "
+                                     "merged checkpoint");
     }
     return run_adapter_merge_check(global, {options.base, options.adapter, options.candidate,
                                             options.ulp_tolerance, options.json, options.all, options.threads});
@@ -56,9 +73,15 @@ int run_gate_command(const GlobalOptions& global, const GateCommandOptions& opti
                                                            : "gate: --policy with --adapter gates base + adapter; "
                                                              "check a merged --candidate without --policy");
   }
+  if (!options.certify_out.empty() && !options.adapter.empty()) {
+    throw Error(ErrorCode::kUsage, "gate --certify: certificates are about a --candidate checkpoint; merge the "
+                                   "adapter first (--adapter cannot be certified)");
+  }
   // The policy first: a broken policy should fail before any download.
-  const policy::Policy policy = load_policy(options.policy, global.quiet);
+  const policy::Policy policy = load_policy_file(options.policy);
   const AttestationWriter attestation(options.attest);  // a bad key fails before any download
+  const CertifyRequest certify_request{options.certify_out, read_base_commitment(options.base_commitment),
+                                       options.allow_partial};
   const auto thread_limit = limit_threads(options.threads);
   Cache cache = open_cache(global);
   const LoadedModel base = load_model(global, cache, options.base);
@@ -66,12 +89,13 @@ int run_gate_command(const GlobalOptions& global, const GateCommandOptions& opti
   gate::GateOptions gate_options;
   gate_options.rank.rank_tolerance = options.rank_tolerance;
   reports::Report report;
+  std::optional<LoadedModel> candidate;
   if (!options.adapter.empty()) {
     report = gate_with_adapter(global, cache, policy, base, options.adapter, gate_options);
   } else {
-    const LoadedModel candidate = load_model(global, cache, options.candidate);
-    report = gate::run_gate(policy, base.checkpoint, candidate.checkpoint, gate_options);
-    report.candidate = artifact_info(candidate);
+    candidate = load_model(global, cache, options.candidate);
+    report = gate::run_gate(policy, base.checkpoint, candidate->checkpoint, gate_options);
+    report.candidate = artifact_info(*candidate);
   }
   report.fti_version = FTI_VERSION;
   report.base = artifact_info(base);
@@ -79,19 +103,29 @@ int run_gate_command(const GlobalOptions& global, const GateCommandOptions& opti
   reports::RenderedFiles rendered;
   if (!options.report_dir.empty() || attestation.wanted()) rendered = reports::render_report_files(report);
   if (!options.report_dir.empty()) reports::write_report_files(options.report_dir, rendered);
-  if (attestation.wanted()) {
-    attest::DriftAttestation statement = attestation_for("gate", report);
-    add_report_digest(statement, rendered);
-    attestation.write(statement, global.quiet);
-  }
   if (options.json) {
     fmt::print("{}\n", reports::to_json(report).dump(2, ' ', false, nlohmann::json::error_handler_t::replace));
   } else {
     reports::TextOptions text;
     text.all_tensors = options.all;
+    text.colour = console().colour_stdout;
     fmt::print("{}", reports::to_text(report, text));
   }
-  return report.verdict == reports::Verdict::kPass ? kExitCompliant : kExitViolation;
+  std::fflush(stdout);  // the verdict is on screen before a long proof
+  int exit_code = report.verdict == reports::Verdict::kPass ? kExitCompliant : kExitViolation;
+  std::optional<certify::ProveResult> proven;
+  if (!options.certify_out.empty()) {
+    exit_code = certify_after_gate(report, policy, options.policy, base, *candidate, certify_request, proven);
+  }
+  if (attestation.wanted()) {
+    attest::DriftAttestation statement = attestation_for("gate", report);
+    add_report_digest(statement, rendered);
+    if (proven) {
+      add_certificate(statement, options.certify_out, proven->certificate, proven->base.root, proven->candidate.root);
+    }
+    attestation.write(statement);
+  }
+  return exit_code;
 }
 
 }  // namespace
@@ -101,6 +135,8 @@ void register_gate(CLI::App& app, GlobalOptions& global, Action& action) {
   CLI::App* cmd = app.add_subcommand("gate", "Check a candidate against a drift policy relative to its base");
   cmd->footer(
       "Exit codes: 0 compliant, 1 policy violation, 2 usage or policy error, 3 input error.\n"
+      "With --certify: 0 only when the certificate is written; a BLOCKED verdict writes none (exit 1),\n"
+      "nor does a prover refusal (1) or a rule that cannot be certified yet (2, see --allow-partial).\n"
       "Every tensor is checked against the first rule that matches it (or the policy's default);\n"
       "added, removed, reshaped or re-typed tensors are always violations. Norm, max-abs and\n"
       "sparsity decisions are exact; rank residuals pass only with their error bound included.\n\n"
@@ -111,6 +147,7 @@ void register_gate(CLI::App& app, GlobalOptions& global, Action& action) {
       "  fti gate --policy policy.yaml --base ./base --adapter ./lora-adapter   (base + PEFT LoRA adapter)\n"
       "  fti gate --base ./base --adapter ./lora-adapter --candidate ./merged   (is merged = base + adapter?)\n"
       "  fti gate --policy policy.yaml --base ./base --candidate ./ft --attest-key key.pem --attestation ft.intoto.jsonl\n"
+      "  fti gate --policy policy.yaml --base ./base --candidate ./ft --certify ft.fticert   (gate, then prove)\n"
       "  fti policy init --preset llama --out policy.yaml   (a starting point)\n");
   cmd->add_option("--policy", options->policy, "The drift policy (YAML, see docs/POLICY.md)");
   cmd->add_option("--base", options->base, "The trusted base checkpoint")->required();
@@ -130,6 +167,15 @@ void register_gate(CLI::App& app, GlobalOptions& global, Action& action) {
                   "Numerical rank counts singular values above this fraction of the largest (rank rules "
                   "without a residual bound)")
       ->check(CLI::Range(1e-12, 1.0));
+  CLI::Option* certify = cmd->add_option(
+      "--certify", options->certify_out,
+      "On a compliant verdict, also prove it: write the certificate fti prove would write (fti.certificate/v1)");
+  cmd->add_option("--base-commitment", options->base_commitment,
+                  "With --certify: reuse this base commitment file (fti commit --out) instead of recomputing it")
+      ->needs(certify);
+  cmd->add_flag("--allow-partial", options->allow_partial,
+                "With --certify: certify the rules that can be certified; list the others as not certified")
+      ->needs(certify);
   add_attest_options(*cmd, options->attest);
   cmd->callback([&global, &action, options] {
     action = [&global, options] { return run_gate_command(global, *options); };

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cmd/cli_support.h"
+#include "cmd/console.h"
 #include "engine/common/text.h"
 #include "registry/checkpoint.h"
 
@@ -90,7 +91,7 @@ int run_inspect(const GlobalOptions& global, const InspectOptions& options) {
     }
   }
   for (const std::string& warning : checkpoint.warnings()) {
-    fmt::print(stderr, "fti: warning: {}\n", warning);
+    log_warning(warning);
   }
   return 0;
 }

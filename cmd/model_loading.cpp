@@ -1,10 +1,29 @@
 #include "cmd/model_loading.h"
 
+#include <fmt/core.h>
+
+#include <chrono>
+
+#include "cmd/console.h"
+#include "engine/common/error.h"
+#include "engine/common/text.h"
+
 namespace fti::cli {
 
 LoadedModel load_model(const GlobalOptions& global, Cache& cache, const std::string& source) {
+  const auto start = std::chrono::steady_clock::now();
   ResolvedSource resolved = resolve_source(parse_source(source), cache, resolve_options(global));
   Checkpoint checkpoint = Checkpoint::open(resolved.files, safetensors_limits(global));
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  log_debug(fmt::format("{}: {} tensors ({}) in {} files{}, opened in {:.2f} s", escape_untrusted(source, 400),
+                        checkpoint.tensors().size(), format_bytes(static_cast<double>(checkpoint.total_tensor_bytes())),
+                        checkpoint.file_count(),
+                        resolved.pinned.empty() ? "" : " from " + escape_untrusted(resolved.pinned, 400), seconds),
+            {{"source", source},
+             {"resolved", resolved.pinned},
+             {"tensors", checkpoint.tensors().size()},
+             {"files", checkpoint.file_count()},
+             {"seconds", seconds}});
   return {source, std::move(resolved), std::move(checkpoint)};
 }
 

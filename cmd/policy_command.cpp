@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cmd/cli_support.h"
+#include "cmd/console.h"
 #include "engine/common/atomic_file.h"
 #include "engine/common/sha256.h"
 #include "policy/canonical.h"
@@ -62,12 +63,11 @@ int run_check(const CheckOptions& options) {
     return check.ok() ? kExitCompliant : kExitUsage;
   }
 
-  for (const policy::Diagnostic& d : check.diagnostics) {
-    fmt::print(stderr, "{}\n", policy::format_diagnostic(check.file_name, d));
-  }
+  for (const policy::Diagnostic& d : check.diagnostics) log_diagnostic(check.file_name, d);
   if (!check.ok()) {
-    fmt::print(stderr, "fti: {}: invalid policy: {}, {}\n", escape_untrusted(check.file_name, 400),
-               plural(check.error_count(), "error"), plural(check.warning_count(), "warning"));
+    log_failure(fmt::format("{}: invalid policy: {}, {}", escape_untrusted(check.file_name, 400),
+                            plural(check.error_count(), "error"), plural(check.warning_count(), "warning")),
+                {{"errors", check.error_count()}, {"warnings", check.warning_count()}});
     return kExitUsage;
   }
   const policy::Policy& p = *check.policy;

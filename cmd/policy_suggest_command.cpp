@@ -5,6 +5,7 @@
 
 #include <filesystem>
 
+#include "cmd/console.h"
 #include "cmd/model_loading.h"
 #include "engine/common/atomic_file.h"
 #include "engine/common/error.h"
@@ -55,8 +56,8 @@ int run_suggest(const GlobalOptions& global, const SuggestCommandOptions& option
   const gate::Suggestion suggestion = gate::suggest_policy(
       drift, suggest, {"base: " + escape_untrusted(options.base, 200), "candidate: " + escape_untrusted(options.candidate, 200)});
   if (!suggestion.problems.empty()) {
-    for (const std::string& p : suggestion.problems) fmt::print(stderr, "fti: {}\n", escape_untrusted(p, 400));
-    fmt::print(stderr, "fti: no policy admits added, removed, reshaped or re-typed tensors; nothing written\n");
+    for (const std::string& p : suggestion.problems) log_failure(escape_untrusted(p, 400));
+    log_failure("no policy admits added, removed, reshaped or re-typed tensors; nothing written");
     return kExitViolation;
   }
 
@@ -67,7 +68,7 @@ int run_suggest(const GlobalOptions& global, const SuggestCommandOptions& option
   if (report.verdict != reports::Verdict::kPass) {
     for (const reports::TensorReport& t : report.tensors) {
       for (const reports::Check& c : t.checks) {
-        if (!c.pass) fmt::print(stderr, "fti: {}: {}\n", escape_untrusted(t.name, 200), c.message);
+        if (!c.pass) log_failure(fmt::format("{}: {}", escape_untrusted(t.name, 200), c.message));
       }
     }
     throw Error(ErrorCode::kInternal, "the suggested policy does not admit the candidate it was made from; "
@@ -77,10 +78,8 @@ int run_suggest(const GlobalOptions& global, const SuggestCommandOptions& option
     fmt::print("{}", suggestion.yaml);
   } else {
     write_file_atomically(options.out, suggestion.yaml);
-    if (!global.quiet) {
-      fmt::print(stderr, "wrote {}; the candidate passes it (confirmed by the gate)\n",
-                 escape_untrusted(options.out, 400));
-    }
+    log_info(fmt::format("wrote {}; the candidate passes it (confirmed by the gate)",
+                         escape_untrusted(options.out, 400)));
   }
   return kExitCompliant;
 }

@@ -8,6 +8,7 @@
 #include <iterator>
 
 #include "cmd/cli_support.h"
+#include "cmd/console.h"
 #include "engine/attest/signing_key.h"
 #include "engine/attest/verify_attestation.h"
 #include "engine/common/error.h"
@@ -40,12 +41,7 @@ std::string read_envelope(const std::string& path) {
 }
 
 std::string policy_sha256(const std::string& file) {
-  policy::PolicyCheck check = policy::check_policy_file(file);
-  for (const policy::Diagnostic& d : check.diagnostics) {
-    if (d.severity == policy::Severity::kError) fmt::print(stderr, "{}\n", policy::format_diagnostic(check.file_name, d));
-  }
-  if (!check.ok()) throw Error(ErrorCode::kPolicy, escape_untrusted(check.file_name, 400) + ": invalid policy");
-  return to_hex(policy::policy_digest(*check.policy));
+  return to_hex(policy::policy_digest(load_policy_file(file)));
 }
 
 int run_verify_attestation(const GlobalOptions& global, const VerifyAttestationOptions& options) {
@@ -77,7 +73,7 @@ int run_verify_attestation(const GlobalOptions& global, const VerifyAttestationO
     return kExitCompliant;
   } catch (const Error& e) {
     if (e.code() != ErrorCode::kCertificate) throw;
-    fmt::print(stderr, "fti: attestation invalid: {}\n", e.what());
+    log_failure(fmt::format("attestation invalid: {}", e.what()));
     return kExitCertificateInvalid;
   }
 }

@@ -1,8 +1,7 @@
 #include "registry/download_progress.h"
 
+#include "engine/common/terminal.h"
 #include "engine/common/text.h"
-
-#include <unistd.h>
 
 #include <cstdio>
 #include <iterator>
@@ -13,7 +12,7 @@ namespace fti {
 
 ProgressLine::ProgressLine(ProgressMode mode, std::string label)
     : enabled_(mode == ProgressMode::kAlways ||
-               (mode == ProgressMode::kAuto && ::isatty(STDERR_FILENO) == 1)),
+               (mode == ProgressMode::kAuto && is_terminal(STDERR_FILENO))),
       label_(std::move(label)) {}
 
 void ProgressLine::update(std::uint64_t done, std::uint64_t total, std::uint64_t session_bytes) {
@@ -28,7 +27,7 @@ void ProgressLine::update(std::uint64_t done, std::uint64_t total, std::uint64_t
   last_ = now;
   const double seconds = std::chrono::duration<double>(now - start_).count();
   const double rate = seconds > 0.05 ? static_cast<double>(session_bytes) / seconds : 0.0;
-  std::string line = "\r\x1b[K" + label_ + "  ";
+  std::string line = std::string(kRedrawLine) + label_ + "  ";
   if (total > 0) {
     const double pct = 100.0 * static_cast<double>(done) / static_cast<double>(total);
     char buf[32];

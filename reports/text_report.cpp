@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "engine/common/error.h"
+#include "engine/common/terminal.h"
 
 namespace fti::reports {
 
@@ -56,7 +57,10 @@ std::string to_text(const Report& report, const TextOptions& options) {
                          "-", "-", "-");
     }
     if (gate) {
-      out += fmt::format("  {:<9} {}", verdict_name(t.verdict),
+      // Padded before painting: escape bytes have no width on screen.
+      const std::string verdict = fmt::format("{:<9}", verdict_name(t.verdict));
+      const bool violation = t.verdict == Verdict::kViolation;
+      out += fmt::format("  {} {}", violation ? paint(verdict, Colour::kRed, options.colour) : verdict,
                          t.rule.empty() ? "(no rule)" : fmt::format("{} (line {})", t.rule, t.rule_line));
     }
     out += "\n";
@@ -76,8 +80,10 @@ std::string to_text(const Report& report, const TextOptions& options) {
       }
     }
     if (!failures.empty()) out += "\nViolations:\n" + failures;
+    const bool pass = report.verdict == Verdict::kPass;
     out += fmt::format("\nverdict: {} ({} violations, {} tensors checked)\n",
-                       report.verdict == Verdict::kPass ? "COMPLIANT" : "BLOCKED", report.violation_count(),
+                       paint(pass ? "COMPLIANT" : "BLOCKED", pass ? Colour::kGreen : Colour::kRed, options.colour),
+                       report.violation_count(),
                        report.tensors.size());
   } else {
     std::uint64_t changed = 0;

@@ -11,6 +11,7 @@ namespace fti::reports {
 struct TextOptions {
   bool all_tensors = false;  // also unchanged, passing tensors
   std::size_t max_name_width = 60;
+  bool colour = false;  // the verdicts in colour (stdout on a terminal; never in report.txt)
 };
 
 std::string to_text(const Report& report, const TextOptions& options = {});
