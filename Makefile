@@ -12,7 +12,7 @@ DEPS := build-essential cmake pkg-config git ca-certificates \
 	libfmt-dev libtbb-dev liblapack-dev libopenblas-dev libgtest-dev googletest \
 	libbenchmark-dev libcli11-dev libcpp-httplib-dev libre2-dev
 
-.PHONY: all deps build test demo bench clean fuzz-deps fuzz-build fuzz-smoke test-sanitize test-tsan
+.PHONY: all deps build test demo bench clean fuzz-deps fuzz-build fuzz-smoke test-sanitize test-tsan package install
 
 FUZZ_DIR ?= build-fuzz
 FUZZ_SECONDS ?= 60
@@ -57,6 +57,16 @@ test-tsan: deps
 
 demo: build
 	./scripts/demo.sh $(BUILD_DIR)
+
+# The Debian package (CPack DEB, cmake/packaging.cmake): $(BUILD_DIR)/fti_<version>_<arch>.deb,
+# the file ci-examples/scripts/install-fti.sh installs from $$FTI_DEB_URL.
+package: build
+	cd $(BUILD_DIR) && cpack -G DEB
+
+# bin/fti, share/doc/fti and share/fti/ci-examples under PREFIX.
+PREFIX ?= /usr/local
+install: build
+	cmake --install $(BUILD_DIR) --prefix $(PREFIX)
 
 bench: build
 	@echo "benchmarks are in $(BUILD_DIR)/bench; see bench/README.md"
