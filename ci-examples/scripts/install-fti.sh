@@ -5,7 +5,8 @@
 #   its version and stop.
 # * otherwise, with $FTI_DEB_URL set: download that Debian package (curl),
 #   check it against $FTI_DEB_SHA256 when given, and install it with apt-get
-#   (through sudo when not root).
+#   (through sudo when not root). `make package` builds that package
+#   (fti_<version>_amd64.deb: /usr/bin/fti, Depends on the runtime libraries).
 # * otherwise: exit 2 saying what is missing.
 set -eu
 
