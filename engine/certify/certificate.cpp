@@ -31,7 +31,7 @@ std::string_view section_name(Section s) {
     case Section::kDisclosure: return "disclosure";
     case Section::kNormProof: return "norm proof";
     case Section::kRankProofs: return "rank proofs";
-    case Section::kEntryProofs: return "entry proofs";
+    case Section::kEntryProof: return "entry proof";
   }
   return "section";
 }
@@ -46,7 +46,7 @@ std::size_t section_limit(Section s) {
     case Section::kDisclosure: return 4 + 16 * drift::kMaxNormItems;
     case Section::kNormProof: return kMaxProofBytes;
     case Section::kRankProofs: return kMaxRankSectionBytes;
-    case Section::kEntryProofs: return kMaxEntrySectionBytes;
+    case Section::kEntryProof: return kMaxEntrySectionBytes;
   }
   return 0;
 }
@@ -100,13 +100,11 @@ std::vector<std::uint8_t> serialize_certificate(const Certificate& c) {
   }
   {
     ByteWriter e;
-    e.u32(static_cast<std::uint32_t>(c.entry_proofs.size()));
-    for (const EntryProofEntry& x : c.entry_proofs) {
-      e.u64(x.changed);
-      e.u64(x.proof.size());
-      e.raw(x.proof);
-    }
-    section(out, Section::kEntryProofs, e.bytes());
+    e.u32(static_cast<std::uint32_t>(c.entry_counts.size()));
+    for (const std::uint64_t n : c.entry_counts) e.u64(n);
+    e.u64(c.entry_proof.size());
+    e.raw(c.entry_proof);
+    section(out, Section::kEntryProof, e.bytes());
   }
   const Sha256Digest checksum = sha256(out.bytes());
   out.raw(checksum);
@@ -233,23 +231,19 @@ CheckFailure parse_certificate(std::span<const std::uint8_t> bytes, Certificate&
         }
         break;
       }
-      case Section::kEntryProofs: {
-        const std::size_t n = sr.count("entry proofs", kMaxEntryTensors, 16);
-        c.entry_proofs.reserve(n);
-        for (std::size_t i = 0; i < n && sr.ok(); ++i) {
-          EntryProofEntry e;
-          e.changed = sr.u64("entry.changed");
-          const std::uint64_t len = sr.u64("entry proof length");
-          if (!sr.ok()) break;
-          if (len > kMaxProofBytes || len > sr.left()) {
-            sr.fail(fmt::format("entry proof {} of {} bytes: above {} or beyond the {} bytes left", i, len,
-                                kMaxProofBytes, sr.left()));
-            break;
-          }
-          const auto p = sr.raw(static_cast<std::size_t>(len), "entry proof");
-          e.proof.assign(p.begin(), p.end());
-          c.entry_proofs.push_back(std::move(e));
+      case Section::kEntryProof: {
+        const std::size_t n = sr.count("entry counts", kMaxEntryTensors, 8);
+        c.entry_counts.reserve(n);
+        for (std::size_t i = 0; i < n && sr.ok(); ++i) c.entry_counts.push_back(sr.u64("entry.changed"));
+        const std::uint64_t len = sr.u64("entry proof length");
+        if (!sr.ok()) break;
+        if (len > kMaxEntrySectionBytes || len > sr.left()) {
+          sr.fail(fmt::format("entry proof of {} bytes: above {} or beyond the {} bytes left", len,
+                              kMaxEntrySectionBytes, sr.left()));
+          break;
         }
+        const auto p = sr.raw(static_cast<std::size_t>(len), "entry proof");
+        c.entry_proof.assign(p.begin(), p.end());
         break;
       }
     }

@@ -154,7 +154,7 @@ std::vector<TensorFinding> findings(const policy::Policy& policy, const Certific
       EntryFinding ef;
       if (e.has_max_abs) ef.max_abs_bound = std::ldexp(static_cast<double>(e.max_abs), -t.scale);
       if (e.has_count) {
-        ef.changed = k < c.entry_proofs.size() ? c.entry_proofs[k].changed : 0;
+        ef.changed = k < c.entry_counts.size() ? c.entry_counts[k] : 0;
         ef.slack = e.slack;
         if (e.max_changed != drift::kNoCountBound) ef.max_changed = e.max_changed + e.slack;
       }
@@ -367,31 +367,31 @@ VerifyReport verify_impl(std::span<const std::uint8_t> bytes, const policy::Poli
     }
   }
 
-  if (c.entry_proofs.size() != st.entries.size()) {
-    fail = {"format", fmt::format("{} entry proofs, the statement has {} max_abs / sparsity tensors",
-                                  c.entry_proofs.size(), st.entries.size())};
+  if (c.entry_counts.size() != st.entries.size()) {
+    fail = {"format", fmt::format("{} entry counts, the statement has {} max_abs / sparsity tensors",
+                                  c.entry_counts.size(), st.entries.size())};
     return report;
   }
-  std::vector<drift::EntryStatement> entry_statements;
-  std::vector<drift::EntryLayout> entry_layouts(st.entries.size());
-  std::vector<drift::EntryProof> entry_proofs(st.entries.size());
-  for (std::size_t i = 0; i < st.entries.size(); ++i) {
-    const EntryEntry& e = st.entries[i];
-    const std::string name =
-        e.tensor < c.base.tensors.size() ? quote_untrusted(c.base.tensors[e.tensor].name) : std::to_string(e.tensor);
-    entry_statements.push_back(entry_drift_statement(e, st.norm.range_limb_bits));
-    const drift::DriftStatus s = drift::EntryLayout::make(c.base, c.candidate, entry_statements[i], entry_layouts[i]);
+  const bool has_entries = !st.entries.empty();
+  const drift::EntryStatement entry_statement = entry_drift_statement(st.entries, st.norm.range_limb_bits);
+  drift::EntryLayout entry_layout;
+  drift::EntryProof entry_proof;
+  if (has_entries) {
+    const drift::DriftStatus s = drift::EntryLayout::make(c.base, c.candidate, entry_statement, entry_layout);
     if (s != drift::DriftStatus::kOk) {
-      fail = {"statement", fmt::format("tensor {}: the max_abs / sparsity statement does not fit the commitments: {}",
-                                       name, drift::drift_status_name(s))};
+      fail = {"statement", fmt::format("the max_abs / sparsity statement does not fit the commitments: {}",
+                                       drift::drift_status_name(s))};
       return report;
     }
-    const drift::DriftResult p = drift::EntryProof::parse(c.entry_proofs[i].proof, c.base, c.candidate,
-                                                          entry_statements[i], entry_layouts[i], entry_proofs[i]);
+    const drift::DriftResult p =
+        drift::EntryProof::parse(c.entry_proof, c.base, c.candidate, entry_statement, entry_layout, entry_proof);
     if (!p.ok()) {
-      fail = {"format", fmt::format("entry proof of tensor {}: {}", name, drift_reason(p))};
+      fail = {"format", "entry proof: " + drift_reason(p)};
       return report;
     }
+  } else if (!c.entry_proof.empty()) {
+    fail = {"format", "an entry proof without max_abs / sparsity tensors"};
+    return report;
   }
 
   // 2. Parameters: one set everywhere, and the proven floor for every group.
@@ -426,12 +426,12 @@ VerifyReport verify_impl(std::span<const std::uint8_t> bytes, const policy::Poli
                                           crypto::status_name(s), crypto::kBasefoldTargetBits)};
       }
     }
-    for (std::size_t i = 0; i < st.entries.size() && !fail.failed(); ++i) {
-      const crypto::Status s = drift::entry_check_security(c.params, entry_layouts[i], c.base, c.candidate,
-                                                           entry_statements[i], crypto::kBasefoldTargetBits);
+    if (has_entries && !fail.failed()) {
+      const crypto::Status s = drift::entry_check_security(c.params, entry_layout, c.base, c.candidate,
+                                                           entry_statement, crypto::kBasefoldTargetBits);
       if (s != crypto::Status::kOk) {
-        fail = {"parameters", fmt::format("entry proof {}: {}: below the proven {}-bit floor", i,
-                                          crypto::status_name(s), crypto::kBasefoldTargetBits)};
+        fail = {"parameters", fmt::format("entry proof: {}: below the proven {}-bit floor", crypto::status_name(s),
+                                          crypto::kBasefoldTargetBits)};
       }
     }
     if (fail.failed()) return report;
@@ -545,29 +545,32 @@ VerifyReport verify_impl(std::span<const std::uint8_t> bytes, const policy::Poli
       }
     }
   }
-  // 11. Entry proofs in tensor order on the same transcript (max_abs and
-  // per-tensor counts), 12. the sparsity budgets on the proven counts.
-  for (std::size_t i = 0; i < st.entries.size(); ++i) {
-    const EntryEntry& e = st.entries[i];
-    const std::string name = quote_untrusted(c.base.tensors[e.tensor].name);
+  // 11. The entry proof on the same transcript (max_abs and per-tensor
+  // counts), 12. the sparsity budgets on the proven counts.
+  if (has_entries) {
     drift::EntryVerifyOptions entry_options;
     entry_options.min_security_bits = options.insecure_test_parameters ? 0 : crypto::kBasefoldTargetBits;
-    const drift::DriftResult r = drift::verify_entries(c.base, c.candidate, entry_statements[i],
-                                                       c.entry_proofs[i].changed, entry_proofs[i], t, entry_options);
+    const drift::DriftResult r =
+        drift::verify_entries(c.base, c.candidate, entry_statement, c.entry_counts, entry_proof, t, entry_options);
     if (r.status == drift::DriftStatus::kBoundExceeded) {
-      fail = {"bounds", fmt::format("tensor {}: {} changed entries proven (and {} rounded values), above the "
-                                    "sparsity bound",
-                                    name, c.entry_proofs[i].changed, e.slack)};
-      return report;
+      for (std::size_t i = 0; i < st.entries.size(); ++i) {
+        if (st.entries[i].has_count && c.entry_counts[i] > st.entries[i].max_changed) {
+          fail = {"bounds", fmt::format("tensor {}: {} changed entries proven (and {} rounded values), above the "
+                                        "sparsity bound",
+                                        quote_untrusted(c.base.tensors[st.entries[i].tensor].name), c.entry_counts[i],
+                                        st.entries[i].slack)};
+          return report;
+        }
+      }
     }
     if (!r.ok()) {
-      fail = {"entry proof", fmt::format("tensor {}: {}", name, drift_reason(r))};
+      fail = {"entry proof", drift_reason(r)};
       return report;
     }
   }
   for (const CountBudget& b : st.count_budgets) {
     uint128 total = 0;
-    for (const std::uint32_t p : b.positions) total += uint128{c.entry_proofs[p].changed} + st.entries[p].slack;
+    for (const std::uint32_t p : b.positions) total += uint128{c.entry_counts[p]} + st.entries[p].slack;
     if (total > b.max_changed) {
       fail = {"bounds", fmt::format("budget {}: {} changed entries proven (rounded values included), above {}",
                                     quote_untrusted(b.name), static_cast<std::uint64_t>(total), b.max_changed)};
@@ -705,15 +708,17 @@ ProveResult prove_certificate(const policy::Policy& policy, const Checkpoint& ba
     open_base(l.base_group);
     open_candidate(l.candidate_group);
   }
-  std::vector<drift::EntryStatement> entry_statements;
-  for (const EntryEntry& e : c.statement.entries) {
-    entry_statements.push_back(entry_drift_statement(e, c.statement.norm.range_limb_bits));
-    drift::EntryLayout l;
-    if (drift::EntryLayout::make(c.base, c.candidate, entry_statements.back(), l) != drift::DriftStatus::kOk) {
+  const drift::EntryStatement entry_statement =
+      entry_drift_statement(c.statement.entries, c.statement.norm.range_limb_bits);
+  drift::EntryLayout entry_layout;
+  if (!c.statement.entries.empty()) {
+    if (drift::EntryLayout::make(c.base, c.candidate, entry_statement, entry_layout) != drift::DriftStatus::kOk) {
       throw Error(ErrorCode::kInternal, "max_abs / sparsity statement refused");
     }
-    open_base(l.base_group);
-    open_candidate(l.candidate_group);
+    for (const drift::EntryClassLayout& k : entry_layout.classes) {
+      for (const std::uint32_t g : k.base_groups) open_base(g);
+      for (const std::uint32_t g : k.candidate_groups) open_candidate(g);
+    }
   }
   std::vector<const crypto::BasefoldProverData*> bg(c.base.groups.size(), nullptr), cg(c.candidate.groups.size(), nullptr);
   for (const auto& [g, d] : base_data) bg[g] = &d;
@@ -787,34 +792,45 @@ ProveResult prove_certificate(const policy::Policy& policy, const Checkpoint& ba
           e.factor_bits, e.shift);
     }
   }
-  if (!c.statement.entries.empty()) phase(7, "max_abs and sparsity proofs");
-  for (std::size_t i = 0; i < c.statement.entries.size(); ++i) {
-    const EntryEntry& e = c.statement.entries[i];
-    const commitment::TensorRecord& rec = c.base.tensors[e.tensor];
-    const policy::Rule* rule = policy.match(rec.name);
-    drift::EntryProverOutput out;
-    try {
-      out = drift::prove_entries(c.base, bg, c.candidate, cg, entry_statements[i], t);
-    } catch (const Error& err) {
-      if (err.code() != ErrorCode::kInput) throw;
-      // max_abs exceeded: no proof exists.
-      res.message += fmt::format("tensor {} (rule {}): max |Delta| exceeds {:.6g} ({})\n", quote_untrusted(rec.name),
-                                 rule ? rule->name : "default", std::ldexp(static_cast<double>(e.max_abs), -rec.scale),
-                                 err.what());
-      continue;
+  if (!c.statement.entries.empty()) {
+    phase(7, "max_abs and sparsity proofs");
+    // Every violation by name first (the batched prover refuses at the first).
+    const drift::EntryTables tables = drift::entry_tables(c.base, bg, c.candidate, cg, entry_layout);
+    c.entry_counts.assign(c.statement.entries.size(), 0);
+    for (std::size_t i = 0; i < c.statement.entries.size(); ++i) {
+      const EntryEntry& e = c.statement.entries[i];
+      const commitment::TensorRecord& rec = c.base.tensors[e.tensor];
+      const policy::Rule* rule = policy.match(rec.name);
+      const std::vector<std::int64_t> d = drift::encoded_delta(tables.base[i], tables.candidate[i], "entry proof");
+      std::uint64_t largest = 0, changed = 0;
+      for (const std::int64_t x : d) {
+        largest = std::max(largest, static_cast<std::uint64_t>(x < 0 ? -x : x));
+        changed += x != 0 ? 1u : 0u;
+      }
+      if (e.has_max_abs && largest > entry_layout.claims[i].abs_bound) {
+        res.message += fmt::format("tensor {} (rule {}): max |Delta| = {:.6g} exceeds {:.6g}\n",
+                                   quote_untrusted(rec.name), rule ? rule->name : "default",
+                                   std::ldexp(static_cast<double>(largest), -rec.scale),
+                                   std::ldexp(static_cast<double>(e.max_abs), -rec.scale));
+      }
+      if (e.has_count) c.entry_counts[i] = changed;
+      if (e.has_count && e.max_changed != drift::kNoCountBound && changed > e.max_changed) {
+        res.message += fmt::format("tensor {} (rule {}): {} changed entries{}, above the sparsity bound {}\n",
+                                   quote_untrusted(rec.name), rule ? rule->name : "default", changed,
+                                   e.slack ? fmt::format(" (+ {} rounded values)", e.slack) : "",
+                                   e.max_changed + e.slack);
+      }
     }
-    if (e.has_count && e.max_changed != drift::kNoCountBound && out.changed > e.max_changed) {
-      res.message += fmt::format("tensor {} (rule {}): {} changed entries{}, above the sparsity bound {}\n",
-                                 quote_untrusted(rec.name), rule ? rule->name : "default", out.changed,
-                                 e.slack ? fmt::format(" (+ {} rounded values)", e.slack) : "",
-                                 e.max_changed + e.slack);
+    if (res.message.empty()) {
+      drift::EntryProverOutput out = drift::prove_entries(c.base, bg, c.candidate, cg, entry_statement, t);
+      c.entry_counts = std::move(out.changed);
+      c.entry_proof = out.proof.serialize(entry_layout);
     }
-    c.entry_proofs.push_back({out.changed, out.proof.serialize(entry_statements[i])});
   }
   for (const CountBudget& b : c.statement.count_budgets) {
     if (!res.message.empty()) break;
     uint128 total = 0;
-    for (const std::uint32_t p : b.positions) total += uint128{c.entry_proofs[p].changed} + c.statement.entries[p].slack;
+    for (const std::uint32_t p : b.positions) total += uint128{c.entry_counts[p]} + c.statement.entries[p].slack;
     if (total > b.max_changed) {
       res.message += fmt::format("budget {}: {} changed entries (rounded values included), above {}\n",
                                  quote_untrusted(b.name), static_cast<std::uint64_t>(total), b.max_changed);

@@ -44,13 +44,12 @@ struct CountBudgetPlan {
 
 }  // namespace
 
-drift::EntryStatement entry_drift_statement(const EntryEntry& e, unsigned range_limb_bits) {
+drift::EntryStatement entry_drift_statement(std::span<const EntryEntry> entries, unsigned range_limb_bits) {
   drift::EntryStatement s;
-  s.tensor = e.tensor;
-  s.max_abs = e.has_max_abs;
-  s.max_abs_bound = e.has_max_abs ? e.max_abs : 0;
-  s.count = e.has_count;
-  s.max_changed = e.has_count ? e.max_changed : drift::kNoCountBound;
+  for (const EntryEntry& e : entries) {
+    s.claims.push_back({e.tensor, e.has_max_abs, e.has_max_abs ? e.max_abs : 0, e.has_count,
+                        e.has_count ? e.max_changed : drift::kNoCountBound});
+  }
   s.range_limb_bits = range_limb_bits;
   return s;
 }
@@ -366,7 +365,7 @@ StatementBuild build_statement(const policy::Policy& policy, const commitment::M
   }
   if (st.entries.size() > kMaxEntryTensors) {
     throw Error(ErrorCode::kLimit, fmt::format("{} tensors under max_abs or sparsity rules; one certificate proves "
-                                               "at most {}",
+                                               "at most {} (v1)",
                                                st.entries.size(), kMaxEntryTensors));
   }
   if (st.rank.size() > kMaxRankTensors) {

@@ -150,8 +150,8 @@ struct StatementBuild {
   std::vector<std::string> violations;  // one line each; empty when the statement is usable
 };
 
-// The drift statement of an entry (range limb bits of the certificate).
-drift::EntryStatement entry_drift_statement(const EntryEntry& entry, unsigned range_limb_bits);
+// The drift statement of the entry claims (range limb bits of the certificate).
+drift::EntryStatement entry_drift_statement(std::span<const EntryEntry> entries, unsigned range_limb_bits);
 
 // The drift statement of a rank entry (range limb bits of the certificate).
 drift::RankStatement rank_drift_statement(const RankEntry& entry, unsigned range_limb_bits);
@@ -184,7 +184,7 @@ inline constexpr std::size_t kMaxStatementTensors = 1'000'000;
 inline constexpr std::size_t kMaxUncovered = 4096;
 inline constexpr std::size_t kMaxUncoveredText = 4096;
 inline constexpr std::size_t kMaxRankTensors = 512;
-inline constexpr std::size_t kMaxEntryTensors = 4096;
+inline constexpr std::size_t kMaxEntryTensors = drift::kMaxEntryClaims;
 inline constexpr std::size_t kMaxCountBudgets = 1024;
 inline constexpr std::size_t kMaxNormBudgets = 1024;
 

@@ -7,48 +7,92 @@
 #include "engine/drift/drift_shared.h"
 
 namespace fti::drift {
+namespace {
+
+void insert_sorted(std::vector<std::uint32_t>& v, std::uint32_t x) {
+  const auto it = std::lower_bound(v.begin(), v.end(), x);
+  if (it == v.end() || *it != x) v.insert(it, x);
+}
+
+}  // namespace
 
 DriftStatus EntryLayout::make(const commitment::ModelCommitment& base, const commitment::ModelCommitment& candidate,
                               const EntryStatement& st, EntryLayout& out) {
   out = EntryLayout{};
-  if (!st.max_abs && !st.count) return DriftStatus::kBadStatement;
+  if (st.claims.empty() || st.claims.size() > kMaxEntryClaims) return DriftStatus::kBadStatement;
   if (st.range_limb_bits < crypto::kMinRangeLimbBits || st.range_limb_bits > crypto::kMaxRangeLimbBits) {
     return DriftStatus::kBadStatement;
   }
   if (!(base.params == candidate.params) || base.params.check() != crypto::Status::kOk) {
     return DriftStatus::kIncompatibleCommitments;
   }
-  if (st.tensor >= base.tensors.size()) return DriftStatus::kBadStatement;
-  const commitment::TensorRecord& b = base.tensors[st.tensor];
-  const commitment::TensorRecord* c = candidate.find(b.name);
-  if (c == nullptr || c->shape != b.shape || c->log_rows != b.log_rows || c->log_cols != b.log_cols ||
-      c->scale != b.scale || !group_holds(base, b) || !group_holds(candidate, *c)) {
-    return DriftStatus::kIncompatibleCommitments;
-  }
   const auto bound = static_cast<std::uint64_t>(commitment::kValueBound);
-  if (b.max_abs >= bound || c->max_abs >= bound) return DriftStatus::kIncompatibleCommitments;
-  out.base_index = st.tensor;
-  out.candidate_index = static_cast<std::uint32_t>(c - candidate.tensors.data());
-  out.base_group = b.group;
-  out.base_poly = b.index;
-  out.candidate_group = c->group;
-  out.candidate_poly = c->index;
-  out.num_vars = b.num_vars();
-  if (st.max_abs) {
-    out.abs_bound = std::min(st.max_abs_bound, kEntryAbsCap);
-    out.abs_bits = std::max(1u, static_cast<unsigned>(std::bit_width(2 * out.abs_bound)));
-    out.witness_polys = 2;
+  for (std::size_t i = 0; i < st.claims.size(); ++i) {
+    const EntryClaim& claim = st.claims[i];
+    if (!claim.max_abs && !claim.count) return DriftStatus::kBadStatement;
+    if (claim.tensor >= base.tensors.size() || (i > 0 && claim.tensor <= st.claims[i - 1].tensor)) {
+      return DriftStatus::kBadStatement;
+    }
+    const commitment::TensorRecord& b = base.tensors[claim.tensor];
+    const commitment::TensorRecord* c = candidate.find(b.name);
+    if (c == nullptr || c->shape != b.shape || c->log_rows != b.log_rows || c->log_cols != b.log_cols ||
+        c->scale != b.scale || !group_holds(base, b) || !group_holds(candidate, *c)) {
+      return DriftStatus::kIncompatibleCommitments;
+    }
+    if (b.max_abs >= bound || c->max_abs >= bound) return DriftStatus::kIncompatibleCommitments;
+    EntryClaimLayout l;
+    l.base_index = claim.tensor;
+    l.candidate_index = static_cast<std::uint32_t>(c - candidate.tensors.data());
+    l.base_group = b.group;
+    l.base_poly = b.index;
+    l.candidate_group = c->group;
+    l.candidate_poly = c->index;
+    l.num_vars = b.num_vars();
+    if (claim.max_abs) {
+      l.abs_bound = std::min(claim.max_abs_bound, kEntryAbsCap);
+      l.abs_bits = std::max(1u, static_cast<unsigned>(std::bit_width(2 * l.abs_bound)));
+      ++out.abs_claims;
+    }
+    out.claims.push_back(l);
   }
-  if (st.count) out.mask_poly = out.witness_polys++;
-  if (st.max_abs && entry_range_statement(out, st).check() != crypto::Status::kOk) return DriftStatus::kBadStatement;
+  std::vector<unsigned> sizes;
+  for (const EntryClaimLayout& l : out.claims) sizes.push_back(l.num_vars);
+  std::sort(sizes.begin(), sizes.end());
+  sizes.erase(std::unique(sizes.begin(), sizes.end()), sizes.end());
+  out.classes.resize(sizes.size());
+  for (std::size_t k = 0; k < sizes.size(); ++k) out.classes[k].num_vars = sizes[k];
+  for (std::size_t i = 0; i < out.claims.size(); ++i) {
+    EntryClaimLayout& l = out.claims[i];
+    l.size_class = static_cast<std::size_t>(std::lower_bound(sizes.begin(), sizes.end(), l.num_vars) - sizes.begin());
+    EntryClassLayout& cl = out.classes[l.size_class];
+    cl.claims.push_back(i);
+    insert_sorted(cl.base_groups, l.base_group);
+    insert_sorted(cl.candidate_groups, l.candidate_group);
+    if (st.claims[i].max_abs) {
+      l.abs_poly = cl.witness_polys;
+      cl.witness_polys += 2;
+    }
+    if (st.claims[i].count) {
+      l.mask_poly = cl.witness_polys++;
+      l.count_position = cl.count_claims.size();
+      cl.count_claims.push_back(i);
+    }
+  }
+  if (out.abs_claims > 0 && entry_range_statement(out, st).check() != crypto::Status::kOk) {
+    return DriftStatus::kBadStatement;
+  }
   return DriftStatus::kOk;
 }
 
 crypto::RangeStatement entry_range_statement(const EntryLayout& layout, const EntryStatement& statement) {
   crypto::RangeStatement range;
   range.limb_bits = statement.range_limb_bits;
-  range.vectors.push_back({layout.num_vars, layout.abs_bits, false});
-  range.vectors.push_back({layout.num_vars, layout.abs_bits, false});
+  for (std::size_t i = 0; i < layout.claims.size(); ++i) {
+    if (!statement.claims[i].max_abs) continue;
+    const EntryClaimLayout& l = layout.claims[i];
+    range.vectors.push_back({l.num_vars, l.abs_bits, false});
+    range.vectors.push_back({l.num_vars, l.abs_bits, false});
+  }
   return range;
 }
 

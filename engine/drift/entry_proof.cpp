@@ -18,24 +18,42 @@ DriftResult malformed(Status detail) { return {DriftStatus::kMalformed, detail};
 
 std::vector<crypto::BasefoldGroupShape> entry_opening_shapes(const commitment::ModelCommitment& base,
                                                              const commitment::ModelCommitment& candidate,
-                                                             const EntryLayout& layout) {
-  return {{base.groups[layout.base_group].num_vars, base.groups[layout.base_group].num_polys},
-          {candidate.groups[layout.candidate_group].num_vars, candidate.groups[layout.candidate_group].num_polys},
-          {layout.num_vars, layout.witness_polys}};
+                                                             const EntryLayout& layout, std::size_t c) {
+  const EntryClassLayout& cl = layout.classes[c];
+  std::vector<crypto::BasefoldGroupShape> shapes;
+  for (const std::uint32_t g : cl.base_groups) shapes.push_back({base.groups[g].num_vars, base.groups[g].num_polys});
+  for (const std::uint32_t g : cl.candidate_groups) {
+    shapes.push_back({candidate.groups[g].num_vars, candidate.groups[g].num_polys});
+  }
+  shapes.push_back({cl.num_vars, cl.witness_polys});
+  return shapes;
 }
 
-std::vector<crypto::RangeValueBinding> entry_range_bindings(const crypto::BasefoldCommitment& witness) {
-  return {{witness, 0}, {witness, 1}};
+std::vector<crypto::RangeValueBinding> entry_range_bindings(const EntryLayout& layout,
+                                                            std::span<const crypto::BasefoldCommitment> witnesses) {
+  std::vector<crypto::RangeValueBinding> out;
+  for (const EntryClaimLayout& l : layout.claims) {
+    if (!l.has_max_abs()) continue;
+    out.push_back({witnesses[l.size_class], l.abs_poly});
+    out.push_back({witnesses[l.size_class], l.abs_poly + 1});
+  }
+  return out;
 }
 
-std::vector<std::uint8_t> EntryProof::serialize(const EntryStatement& statement) const {
+std::vector<std::uint8_t> EntryProof::serialize(const EntryLayout& layout) const {
   ByteWriter w;
-  crypto::write_blob(w, witness_commitment.serialize());
-  if (statement.count) crypto::write_blob(w, sumcheck.serialize());
-  w.u32(static_cast<std::uint32_t>(opened_values.size()));
-  for (const std::vector<crypto::Fp3>& v : opened_values) crypto::write_counted_fp3s(w, v);
-  crypto::write_blob(w, opening.serialize());
-  if (statement.max_abs) crypto::write_blob(w, range.serialize());
+  w.u32(static_cast<std::uint32_t>(witness_commitments.size()));
+  for (const crypto::BasefoldCommitment& c : witness_commitments) crypto::write_blob(w, c.serialize());
+  for (std::size_t c = 0; c < classes.size(); ++c) {
+    const EntryClassProof& p = classes[c];
+    if (c < layout.classes.size() && !layout.classes[c].count_claims.empty()) {
+      crypto::write_blob(w, p.sumcheck.serialize());
+    }
+    w.u32(static_cast<std::uint32_t>(p.opened_values.size()));
+    for (const std::vector<crypto::Fp3>& v : p.opened_values) crypto::write_counted_fp3s(w, v);
+    crypto::write_blob(w, p.opening.serialize());
+  }
+  if (layout.abs_claims > 0) crypto::write_blob(w, range.serialize());
   return std::move(w).take();
 }
 
@@ -46,41 +64,41 @@ DriftResult EntryProof::parse(std::span<const std::uint8_t> bytes, const commitm
     out = EntryProof{};
     const crypto::BasefoldParams& params = base.params;
     ProofReader r(bytes);
-    {
+    if (!r.exact_count(layout.classes.size(), Status::kWrongLength)) return malformed(r.status());
+    for (const EntryClassLayout& cl : layout.classes) {
       const auto blob = r.blob(r.remaining());
       if (!blob) return malformed(r.status());
-      if (const Status s = crypto::BasefoldCommitment::parse(*blob, params, out.witness_commitment); s != Status::kOk) {
+      crypto::BasefoldCommitment c;
+      if (const Status s = crypto::BasefoldCommitment::parse(*blob, params, c); s != Status::kOk) return malformed(s);
+      if (c.num_vars != cl.num_vars || c.num_polys != cl.witness_polys) return malformed(Status::kWrongLength);
+      out.witness_commitments.push_back(std::move(c));
+    }
+    for (std::size_t c = 0; c < layout.classes.size(); ++c) {
+      EntryClassProof p;
+      if (!layout.classes[c].count_claims.empty()) {
+        const auto blob = r.blob(r.remaining());
+        if (!blob) return malformed(r.status());
+        if (const Status s = crypto::SumcheckProof::parse(*blob, p.sumcheck); s != Status::kOk) return malformed(s);
+      }
+      const std::vector<crypto::BasefoldGroupShape> shapes = entry_opening_shapes(base, candidate, layout, c);
+      if (!r.exact_count(shapes.size(), Status::kWrongLength)) return malformed(r.status());
+      for (const crypto::BasefoldGroupShape& shape : shapes) {
+        std::vector<crypto::Fp3> values;
+        if (!r.counted_fp3s(shape.num_polys, Status::kWrongLength, values)) return malformed(r.status());
+        p.opened_values.push_back(std::move(values));
+      }
+      const auto blob = r.blob(r.remaining());
+      if (!blob) return malformed(r.status());
+      if (const Status s = crypto::BasefoldProof::parse(*blob, params, shapes, p.opening); s != Status::kOk) {
         return malformed(s);
       }
-      if (out.witness_commitment.num_vars != layout.num_vars ||
-          out.witness_commitment.num_polys != layout.witness_polys) {
-        return malformed(Status::kWrongLength);
-      }
+      out.classes.push_back(std::move(p));
     }
-    if (statement.count) {
-      const auto blob = r.blob(r.remaining());
-      if (!blob) return malformed(r.status());
-      if (const Status s = crypto::SumcheckProof::parse(*blob, out.sumcheck); s != Status::kOk) return malformed(s);
-    }
-    const std::vector<crypto::BasefoldGroupShape> shapes = entry_opening_shapes(base, candidate, layout);
-    if (!r.exact_count(shapes.size(), Status::kWrongLength)) return malformed(r.status());
-    for (const crypto::BasefoldGroupShape& shape : shapes) {
-      std::vector<crypto::Fp3> values;
-      if (!r.counted_fp3s(shape.num_polys, Status::kWrongLength, values)) return malformed(r.status());
-      out.opened_values.push_back(std::move(values));
-    }
-    {
-      const auto blob = r.blob(r.remaining());
-      if (!blob) return malformed(r.status());
-      if (const Status s = crypto::BasefoldProof::parse(*blob, params, shapes, out.opening); s != Status::kOk) {
-        return malformed(s);
-      }
-    }
-    if (statement.max_abs) {
+    if (layout.abs_claims > 0) {
       const auto blob = r.blob(r.remaining());
       if (!blob) return malformed(r.status());
       if (const Status s = crypto::RangeProof::parse(*blob, params, entry_range_statement(layout, statement),
-                                                     entry_range_bindings(out.witness_commitment), out.range);
+                                                     entry_range_bindings(layout, out.witness_commitments), out.range);
           s != Status::kOk) {
         return malformed(s);
       }

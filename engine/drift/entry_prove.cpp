@@ -34,38 +34,61 @@ EntryTables entry_tables(const commitment::ModelCommitment& base,
                          const commitment::ModelCommitment& candidate,
                          std::span<const crypto::BasefoldProverData* const> candidate_groups,
                          const EntryLayout& layout) {
-  return {committed_table(base, base_groups, layout.base_group, layout.base_poly, "entry proof", "base"),
-          committed_table(candidate, candidate_groups, layout.candidate_group, layout.candidate_poly, "entry proof",
-                          "candidate")};
+  EntryTables t;
+  for (const EntryClaimLayout& l : layout.claims) {
+    t.base.push_back(committed_table(base, base_groups, l.base_group, l.base_poly, "entry proof", "base"));
+    t.candidate.push_back(
+        committed_table(candidate, candidate_groups, l.candidate_group, l.candidate_poly, "entry proof", "candidate"));
+  }
+  return t;
 }
 
-EntryWitness entry_witness(const EntryLayout& layout, const EntryStatement& statement, const EntryTables& tables) {
-  const std::vector<std::int64_t> d = encoded_delta(tables.base, tables.candidate, "entry proof");
+EntryWitness entry_witness(const commitment::ModelCommitment& base, const EntryLayout& layout,
+                           const EntryStatement& statement, const EntryTables& tables) {
   EntryWitness w;
-  const auto m = static_cast<std::int64_t>(layout.abs_bound);
-  if (statement.max_abs) {
-    w.polys.assign(2, std::vector<Fp>(d.size()));
-    for (std::size_t x = 0; x < d.size(); ++x) {
-      if (std::llabs(d[x]) > m) {
-        throw Error(ErrorCode::kInput, "entry proof: entry " + std::to_string(x) + " changed by " +
-                                           std::to_string(d[x]) + ", above the bound " + std::to_string(m) +
-                                           " (encoded units): no certificate can show max_abs");
-      }
-      w.polys[0][x] = Fp::from_i64(m + d[x]);
-      w.polys[1][x] = Fp::from_i64(m - d[x]);
-    }
+  w.classes.resize(layout.classes.size());
+  for (std::size_t c = 0; c < layout.classes.size(); ++c) {
+    const std::size_t size = std::size_t{1} << layout.classes[c].num_vars;
+    w.classes[c].assign(layout.classes[c].witness_polys, std::vector<Fp>(size));
   }
-  if (statement.count) {
-    std::vector<Fp> mask(d.size());
-    for (std::size_t x = 0; x < d.size(); ++x) {
-      if (d[x] != 0) {
-        mask[x] = Fp::one();
-        ++w.changed;
+  w.changed.assign(layout.claims.size(), 0);
+  for (std::size_t i = 0; i < layout.claims.size(); ++i) {
+    const EntryClaimLayout& l = layout.claims[i];
+    std::vector<std::vector<Fp>>& polys = w.classes[l.size_class];
+    const std::vector<std::int64_t> d = encoded_delta(tables.base[i], tables.candidate[i], "entry proof");
+    if (l.has_max_abs()) {
+      const auto m = static_cast<std::int64_t>(l.abs_bound);
+      for (std::size_t x = 0; x < d.size(); ++x) {
+        if (std::llabs(d[x]) > m) {
+          throw Error(ErrorCode::kInput, "entry proof: tensor " + quote_untrusted(base.tensors[l.base_index].name) +
+                                             ": entry " + std::to_string(x) + " changed by " + std::to_string(d[x]) +
+                                             ", above the bound " + std::to_string(m) + " (encoded units)");
+        }
+        polys[l.abs_poly][x] = Fp::from_i64(m + d[x]);
+        polys[l.abs_poly + 1][x] = Fp::from_i64(m - d[x]);
       }
     }
-    w.polys.push_back(std::move(mask));
+    if (statement.claims[i].count) {
+      for (std::size_t x = 0; x < d.size(); ++x) {
+        if (d[x] != 0) {
+          polys[l.mask_poly][x] = Fp::one();
+          ++w.changed[i];
+        }
+      }
+    }
   }
   return w;
+}
+
+std::vector<crypto::RangeValueSource> entry_range_sources(const EntryLayout& layout,
+                                                          std::span<const crypto::BasefoldProverData> witness_groups) {
+  std::vector<crypto::RangeValueSource> out;
+  for (const EntryClaimLayout& l : layout.claims) {
+    if (!l.has_max_abs()) continue;
+    out.push_back({&witness_groups[l.size_class], l.abs_poly});
+    out.push_back({&witness_groups[l.size_class], l.abs_poly + 1});
+  }
+  return out;
 }
 
 EntryProverOutput prove_entries(const commitment::ModelCommitment& base,
@@ -75,14 +98,15 @@ EntryProverOutput prove_entries(const commitment::ModelCommitment& base,
                                 const EntryStatement& statement, crypto::Transcript& transcript) {
   const EntryLayout layout = layout_or_throw(base, candidate, statement);
   const EntryTables tables = entry_tables(base, base_groups, candidate, candidate_groups, layout);
-  const EntryWitness witness = entry_witness(layout, statement, tables);
-  const crypto::BasefoldProverData group = crypto::basefold_commit(base.params, witness.polys);
+  const EntryWitness witness = entry_witness(base, layout, statement, tables);
+  std::vector<crypto::BasefoldProverData> groups;
+  for (const std::vector<std::vector<Fp>>& polys : witness.classes) groups.push_back(crypto::basefold_commit(base.params, polys));
   std::optional<crypto::RangeProverData> range;
-  if (statement.max_abs) {
-    const crypto::RangeValueSource sources[] = {{&group, 0}, {&group, 1}};
-    range.emplace(crypto::range_commit(base.params, entry_range_statement(layout, statement), sources));
+  if (layout.abs_claims > 0) {
+    range.emplace(crypto::range_commit(base.params, entry_range_statement(layout, statement),
+                                       entry_range_sources(layout, groups)));
   }
-  return prove_entries_with(base, base_groups, candidate, candidate_groups, statement, layout, tables, witness, group,
+  return prove_entries_with(base, base_groups, candidate, candidate_groups, statement, layout, tables, witness, groups,
                             range ? &*range : nullptr, transcript);
 }
 
@@ -92,33 +116,47 @@ EntryProverOutput prove_entries_with(const commitment::ModelCommitment& base,
                                      std::span<const crypto::BasefoldProverData* const> candidate_groups,
                                      const EntryStatement& statement, const EntryLayout& layout,
                                      const EntryTables& tables, const EntryWitness& witness,
-                                     const crypto::BasefoldProverData& witness_group,
+                                     std::span<const crypto::BasefoldProverData> witness_groups,
                                      const crypto::RangeProverData* range, crypto::Transcript& transcript) {
   EntryProverOutput out;
-  out.changed = statement.count ? witness.changed : 0;
-  EntryProof& proof = out.proof;
-  proof.witness_commitment = witness_group.commitment();
-  entry_absorb_statement(transcript, base, candidate, statement, layout);
-  entry_absorb_witness(transcript, layout, proof.witness_commitment, out.changed);
-  std::vector<Fp3> point;
-  if (statement.count) {
-    const std::vector<Fp3> rho = entry_point(transcript, layout, kEntryLabelZeroPoint);
-    const std::vector<Fp3> eq = crypto::eq_table(rho);
-    const crypto::MultilinearRef refs[] = {std::span<const Fp3>(eq), tables.base, tables.candidate,
-                                           std::span<const Fp>(witness.polys[layout.mask_poly])};
-    crypto::SumcheckProverOutput sc =
-        crypto::sumcheck_prove(entry_count_statement(layout, out.changed), refs, transcript);
-    proof.sumcheck = std::move(sc.proof);
-    point = std::move(sc.point);
-  } else {
-    point = entry_point(transcript, layout, kEntryLabelPoint);
+  out.changed.assign(layout.claims.size(), 0);
+  for (std::size_t i = 0; i < layout.claims.size(); ++i) {
+    if (statement.claims[i].count) out.changed[i] = witness.changed[i];
   }
-  const crypto::BasefoldProverData* groups[] = {base_groups[layout.base_group],
-                                                candidate_groups[layout.candidate_group], &witness_group};
-  crypto::BasefoldOpening opening = crypto::basefold_open(groups, point, transcript);
-  proof.opened_values = std::move(opening.values);
-  proof.opening = std::move(opening.proof);
-  if (statement.max_abs) {
+  EntryProof& proof = out.proof;
+  for (const crypto::BasefoldProverData& g : witness_groups) proof.witness_commitments.push_back(g.commitment());
+  entry_absorb_statement(transcript, base, candidate, statement, layout);
+  entry_absorb_witnesses(transcript, layout, proof.witness_commitments, out.changed);
+  for (std::size_t c = 0; c < layout.classes.size(); ++c) {
+    const EntryClassLayout& cl = layout.classes[c];
+    EntryClassProof cp;
+    std::vector<Fp3> point;
+    if (!cl.count_claims.empty()) {
+      const std::vector<Fp3> rho = entry_point(transcript, cl.num_vars, kEntryLabelZeroPoint);
+      const std::vector<Fp3> eq = crypto::eq_table(rho);
+      std::vector<crypto::MultilinearRef> refs = {std::span<const Fp3>(eq)};
+      for (const std::size_t i : cl.count_claims) {
+        refs.push_back(tables.base[i]);
+        refs.push_back(tables.candidate[i]);
+        refs.push_back(std::span<const Fp>(witness.classes[c][layout.claims[i].mask_poly]));
+      }
+      crypto::SumcheckProverOutput sc =
+          crypto::sumcheck_prove(entry_count_statement(layout, c, out.changed), refs, transcript);
+      cp.sumcheck = std::move(sc.proof);
+      point = std::move(sc.point);
+    } else {
+      point = entry_point(transcript, cl.num_vars, kEntryLabelPoint);
+    }
+    std::vector<const crypto::BasefoldProverData*> groups;
+    for (const std::uint32_t g : cl.base_groups) groups.push_back(base_groups[g]);
+    for (const std::uint32_t g : cl.candidate_groups) groups.push_back(candidate_groups[g]);
+    groups.push_back(&witness_groups[c]);
+    crypto::BasefoldOpening opening = crypto::basefold_open(groups, point, transcript);
+    cp.opened_values = std::move(opening.values);
+    cp.opening = std::move(opening.proof);
+    proof.classes.push_back(std::move(cp));
+  }
+  if (layout.abs_claims > 0) {
     if (range == nullptr) throw Error(ErrorCode::kInput, "entry proof: max_abs needs the range argument's data");
     proof.range = crypto::range_prove(*range, transcript);
   }

@@ -1,4 +1,5 @@
 // The entrywise verifier (docs/PROTOCOL.md, section 10.6.5). Reads no weights.
+#include <algorithm>
 #include <exception>
 
 #include "engine/crypto/basefold.h"
@@ -16,6 +17,82 @@ using crypto::Fp;
 using crypto::Fp3;
 using crypto::Status;
 
+std::size_t position_of(std::span<const std::uint32_t> groups, std::uint32_t g) {
+  return static_cast<std::size_t>(std::lower_bound(groups.begin(), groups.end(), g) - groups.begin());
+}
+
+// Class c: the zero-check (if the class has count claims) whose final check
+// compares Eq with eq(rho, sigma) and B, C, m with the opened values, then
+// every max_abs identity at sigma and the opening, on the same transcript.
+DriftResult verify_class(const commitment::ModelCommitment& base, const commitment::ModelCommitment& candidate,
+                         const EntryLayout& layout, std::size_t c,
+                         std::span<const std::uint64_t> changed, const crypto::BasefoldCommitment& witness,
+                         const EntryClassProof& proof, crypto::Transcript& t) {
+  const EntryClassLayout& cl = layout.classes[c];
+  const std::vector<crypto::BasefoldGroupShape> shapes = entry_opening_shapes(base, candidate, layout, c);
+  if (proof.opened_values.size() != shapes.size()) return {DriftStatus::kMalformed, Status::kWrongLength};
+  for (std::size_t g = 0; g < shapes.size(); ++g) {
+    if (proof.opened_values[g].size() != shapes[g].num_polys) return {DriftStatus::kMalformed, Status::kWrongLength};
+  }
+  const std::size_t nb = cl.base_groups.size();
+  const std::size_t nc = cl.candidate_groups.size();
+  const auto b_value = [&](std::size_t i) {
+    const EntryClaimLayout& l = layout.claims[i];
+    return proof.opened_values[position_of(cl.base_groups, l.base_group)][l.base_poly];
+  };
+  const auto c_value = [&](std::size_t i) {
+    const EntryClaimLayout& l = layout.claims[i];
+    return proof.opened_values[nb + position_of(cl.candidate_groups, l.candidate_group)][l.candidate_poly];
+  };
+  const std::vector<Fp3>& w_values = proof.opened_values[nb + nc];
+  std::vector<crypto::BasefoldGroupClaim> claims;
+  for (std::size_t g = 0; g < nb; ++g) claims.push_back({base.groups[cl.base_groups[g]], proof.opened_values[g]});
+  for (std::size_t g = 0; g < nc; ++g) {
+    claims.push_back({candidate.groups[cl.candidate_groups[g]], proof.opened_values[nb + g]});
+  }
+  claims.push_back({witness, w_values});
+
+  DriftResult result;
+  const auto mismatch = [&] {
+    result = {DriftStatus::kEvaluationMismatch, Status::kEvaluationMismatch};
+    return Status::kEvaluationMismatch;
+  };
+  // At sigma: a = M' + C - B and a' = M' - C + B for each max_abs claim, then the opening.
+  const auto check_point = [&](std::span<const Fp3> point) -> Status {
+    for (const std::size_t i : cl.claims) {
+      const EntryClaimLayout& l = layout.claims[i];
+      if (!l.has_max_abs()) continue;
+      const Fp3 m(Fp::from_u64(l.abs_bound));
+      if (w_values[l.abs_poly] != m + c_value(i) - b_value(i) || w_values[l.abs_poly + 1] != m - c_value(i) + b_value(i)) {
+        return mismatch();
+      }
+    }
+    const Status s = crypto::basefold_verify(base.params, claims, point, proof.opening, t);
+    if (s != Status::kOk) result = {DriftStatus::kOpeningRejected, s};
+    return s;
+  };
+  if (cl.count_claims.empty()) {
+    const std::vector<Fp3> point = entry_point(t, cl.num_vars, kEntryLabelPoint);
+    check_point(point);
+    return result;
+  }
+  const std::vector<Fp3> rho = entry_point(t, cl.num_vars, kEntryLabelZeroPoint);
+  const crypto::SumcheckFinalCheck final_check = [&](std::span<const Fp3> point, std::span<const Fp3> evals) {
+    if (evals[kEntryEqPoly] != crypto::eq_eval(rho, point)) return mismatch();
+    for (std::size_t j = 0; j < cl.count_claims.size(); ++j) {
+      const std::size_t i = cl.count_claims[j];
+      if (evals[entry_base_poly(j)] != b_value(i) || evals[entry_candidate_poly(j)] != c_value(i) ||
+          evals[entry_mask_poly(j)] != w_values[layout.claims[i].mask_poly]) {
+        return mismatch();
+      }
+    }
+    return check_point(point);
+  };
+  const Status s = crypto::sumcheck_verify(entry_count_statement(layout, c, changed), proof.sumcheck, t, final_check);
+  if (s == Status::kOk) return {};
+  return result.ok() ? DriftResult{DriftStatus::kSumcheckRejected, s} : result;
+}
+
 }  // namespace
 
 Status entry_check_security(const crypto::BasefoldParams& params, const EntryLayout& layout,
@@ -23,19 +100,26 @@ Status entry_check_security(const crypto::BasefoldParams& params, const EntryLay
                             const EntryStatement& statement, unsigned min_bits) {
   if (min_bits == 0) return Status::kOk;
   auto check = [&](unsigned n, std::size_t m) { return crypto::basefold_check_security(params, n, m, min_bits); };
-  const crypto::BasefoldCommitment& bg = base.groups[layout.base_group];
-  const crypto::BasefoldCommitment& cg = candidate.groups[layout.candidate_group];
-  if (const Status s = check(bg.num_vars, bg.num_polys); s != Status::kOk) return s;
-  if (const Status s = check(cg.num_vars, cg.num_polys); s != Status::kOk) return s;
-  if (const Status s = check(layout.num_vars, layout.witness_polys); s != Status::kOk) return s;
-  if (!statement.max_abs) return Status::kOk;
-  if (const Status s = check(layout.num_vars, crypto::kMaxBasefoldPolys); s != Status::kOk) return s;
-  return check(statement.range_limb_bits, 1);
+  for (const EntryClassLayout& cl : layout.classes) {
+    for (const std::uint32_t g : cl.base_groups) {
+      if (const Status s = check(base.groups[g].num_vars, base.groups[g].num_polys); s != Status::kOk) return s;
+    }
+    for (const std::uint32_t g : cl.candidate_groups) {
+      if (const Status s = check(candidate.groups[g].num_vars, candidate.groups[g].num_polys); s != Status::kOk) {
+        return s;
+      }
+    }
+    if (const Status s = check(cl.num_vars, cl.witness_polys); s != Status::kOk) return s;
+    if (layout.abs_claims > 0) {
+      if (const Status s = check(cl.num_vars, crypto::kMaxBasefoldPolys); s != Status::kOk) return s;
+    }
+  }
+  return layout.abs_claims > 0 ? check(statement.range_limb_bits, 1) : Status::kOk;
 }
 
 DriftResult verify_entries(const commitment::ModelCommitment& base, const commitment::ModelCommitment& candidate,
-                           const EntryStatement& statement, std::uint64_t changed, const EntryProof& proof,
-                           crypto::Transcript& transcript, const EntryVerifyOptions& options) {
+                           const EntryStatement& statement, std::span<const std::uint64_t> changed,
+                           const EntryProof& proof, crypto::Transcript& transcript, const EntryVerifyOptions& options) {
   try {
     if (!norm_commitment_consistent(base) || !norm_commitment_consistent(candidate)) {
       return {DriftStatus::kIncompatibleCommitments, Status::kOk};
@@ -49,70 +133,44 @@ DriftResult verify_entries(const commitment::ModelCommitment& base, const commit
         s != Status::kOk) {
       return {DriftStatus::kInsecureParameters, s};
     }
-    // c counts entries: at most 2^n (and 0 without a count claim).
-    if (statement.count ? changed > (std::uint64_t{1} << layout.num_vars) : changed != 0) {
-      return {DriftStatus::kStatisticOutOfRange, Status::kOk};
+    // One count per claim: at most 2^n with a count claim, 0 without.
+    if (changed.size() != layout.claims.size()) return {DriftStatus::kStatisticOutOfRange, Status::kWrongLength};
+    for (std::size_t i = 0; i < layout.claims.size(); ++i) {
+      const bool bad = statement.claims[i].count ? changed[i] > (std::uint64_t{1} << layout.claims[i].num_vars)
+                                                 : changed[i] != 0;
+      if (bad) return {DriftStatus::kStatisticOutOfRange, Status::kOk};
     }
     // The proof's shape (parse() guarantees it; an EntryProof built in memory may not).
-    const std::vector<crypto::BasefoldGroupShape> shapes = entry_opening_shapes(base, candidate, layout);
-    if (proof.witness_commitment.num_vars != layout.num_vars ||
-        proof.witness_commitment.num_polys != layout.witness_polys || proof.opened_values.size() != shapes.size()) {
-      return {DriftStatus::kMalformed, Status::kWrongLength};
+    if (proof.witness_commitments.size() != layout.classes.size() || proof.classes.size() != layout.classes.size()) {
+      return {DriftStatus::kMalformed, Status::kMalformed};
     }
-    for (std::size_t g = 0; g < shapes.size(); ++g) {
-      if (proof.opened_values[g].size() != shapes[g].num_polys) return {DriftStatus::kMalformed, Status::kWrongLength};
+    for (std::size_t c = 0; c < layout.classes.size(); ++c) {
+      const crypto::BasefoldCommitment& w = proof.witness_commitments[c];
+      if (w.num_vars != layout.classes[c].num_vars || w.num_polys != layout.classes[c].witness_polys) {
+        return {DriftStatus::kMalformed, Status::kWrongLength};
+      }
     }
-    const Fp3 b_value = proof.opened_values[0][layout.base_poly];
-    const Fp3 c_value = proof.opened_values[1][layout.candidate_poly];
-    const std::vector<Fp3>& w_values = proof.opened_values[2];
 
     entry_absorb_statement(transcript, base, candidate, statement, layout);
-    entry_absorb_witness(transcript, layout, proof.witness_commitment, changed);
-    DriftResult result;
-    const crypto::BasefoldGroupClaim claims[] = {{base.groups[layout.base_group], proof.opened_values[0]},
-                                                 {candidate.groups[layout.candidate_group], proof.opened_values[1]},
-                                                 {proof.witness_commitment, w_values}};
-    // At the point: a = M' + C - B and a' = M' - C + B (max_abs), then the opening.
-    auto check_point = [&](std::span<const Fp3> point) -> Status {
-      if (statement.max_abs) {
-        const Fp3 m(Fp::from_u64(layout.abs_bound));
-        if (w_values[0] != m + c_value - b_value || w_values[1] != m - c_value + b_value) {
-          result = {DriftStatus::kEvaluationMismatch, Status::kEvaluationMismatch};
-          return Status::kEvaluationMismatch;
-        }
-      }
-      const Status s = crypto::basefold_verify(base.params, claims, point, proof.opening, transcript);
-      if (s != Status::kOk) result = {DriftStatus::kOpeningRejected, s};
-      return s;
-    };
-    if (statement.count) {
-      const std::vector<Fp3> rho = entry_point(transcript, layout, kEntryLabelZeroPoint);
-      const crypto::SumcheckFinalCheck final_check = [&](std::span<const Fp3> point, std::span<const Fp3> evals) {
-        if (evals[kEntryEqPoly] != crypto::eq_eval(rho, point) || evals[kEntryBasePoly] != b_value ||
-            evals[kEntryCandidatePoly] != c_value || evals[kEntryMaskPoly] != w_values[layout.mask_poly]) {
-          result = {DriftStatus::kEvaluationMismatch, Status::kEvaluationMismatch};
-          return Status::kEvaluationMismatch;
-        }
-        return check_point(point);
-      };
-      if (const Status s =
-              crypto::sumcheck_verify(entry_count_statement(layout, changed), proof.sumcheck, transcript, final_check);
-          s != Status::kOk) {
-        return result.ok() ? DriftResult{DriftStatus::kSumcheckRejected, s} : result;
-      }
-    } else {
-      const std::vector<Fp3> point = entry_point(transcript, layout, kEntryLabelPoint);
-      if (check_point(point) != Status::kOk) return result;
+    entry_absorb_witnesses(transcript, layout, proof.witness_commitments, changed);
+    for (std::size_t c = 0; c < layout.classes.size(); ++c) {
+      const DriftResult r = verify_class(base, candidate, layout, c, changed, proof.witness_commitments[c],
+                                         proof.classes[c], transcript);
+      if (!r.ok()) return r;
     }
-    if (statement.max_abs) {
+    if (layout.abs_claims > 0) {
       if (const Status s = crypto::range_verify(base.params, entry_range_statement(layout, statement),
-                                                entry_range_bindings(proof.witness_commitment), proof.range,
+                                                entry_range_bindings(layout, proof.witness_commitments), proof.range,
                                                 transcript);
           s != Status::kOk) {
         return {DriftStatus::kRangeRejected, s};
       }
     }
-    if (statement.count && changed > statement.max_changed) return {DriftStatus::kBoundExceeded, Status::kOk};
+    for (std::size_t i = 0; i < layout.claims.size(); ++i) {
+      if (statement.claims[i].count && changed[i] > statement.claims[i].max_changed) {
+        return {DriftStatus::kBoundExceeded, Status::kOk};
+      }
+    }
     return {};
   } catch (const std::exception&) {
     return {DriftStatus::kMalformed, Status::kBadParameters};
@@ -121,7 +179,7 @@ DriftResult verify_entries(const commitment::ModelCommitment& base, const commit
 
 DriftResult verify_entries_bytes(const commitment::ModelCommitment& base,
                                  const commitment::ModelCommitment& candidate, const EntryStatement& statement,
-                                 std::uint64_t changed, std::span<const std::uint8_t> proof,
+                                 std::span<const std::uint64_t> changed, std::span<const std::uint8_t> proof,
                                  crypto::Transcript& transcript, const EntryVerifyOptions& options) {
   return verify_from_bytes<EntryLayout, EntryProof>(base, candidate, statement, proof, [&](const EntryProof& parsed) {
     return verify_entries(base, candidate, statement, changed, parsed, transcript, options);
