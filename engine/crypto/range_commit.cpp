@@ -41,10 +41,8 @@ Status RangeCommitment::parse(std::span<const std::uint8_t> bytes, const Basefol
     };
     if (!r.exact_count(layout.num_limb_groups, Status::kMalformed)) return r.status();
     c.limbs.resize(layout.num_limb_groups);
-    for (std::size_t j = 0; j < layout.vectors.size(); ++j) {
-      const RangeVectorLayout& v = layout.vectors[j];
-      if (v.limb_group == kRangeNoGroup) continue;
-      if (!one(statement.vectors[j].num_vars, v.committed_limbs(), c.limbs[v.limb_group])) return r.status();
+    for (std::size_t g = 0; g < layout.num_limb_groups; ++g) {
+      if (!one(layout.limb_groups[g].num_vars, layout.limb_groups[g].num_polys, c.limbs[g])) return r.status();
     }
     if (!one(statement.limb_bits, 1, c.multiplicities)) return r.status();
     if (!r.done()) return r.ok() ? Status::kMalformed : r.status();
@@ -78,12 +76,13 @@ RangeProverData::RangeProverData(const BasefoldParams& params, const RangeStatem
 void RangeProverData::commit_parts(std::vector<std::vector<std::vector<Fp>>> lower_limbs,
                                    std::vector<std::vector<Fp>> tops, std::vector<Fp> multiplicities) {
   tops_ = std::move(tops);
-  limb_group_of_.assign(layout_.vectors.size(), kRangeNoGroup);
+  std::vector<std::vector<std::vector<Fp>>> grouped(layout_.num_limb_groups);
   for (std::size_t j = 0; j < layout_.vectors.size(); ++j) {
-    if (layout_.vectors[j].limb_group == kRangeNoGroup) continue;
-    limb_group_of_[j] = limb_groups_.size();
-    limb_groups_.push_back(basefold_commit(params_, std::move(lower_limbs[j])));
+    const RangeVectorLayout& v = layout_.vectors[j];
+    if (v.limb_group == kRangeNoGroup) continue;
+    for (std::vector<Fp>& limb : lower_limbs[j]) grouped[v.limb_group].push_back(std::move(limb));
   }
+  for (std::vector<std::vector<Fp>>& tables : grouped) limb_groups_.push_back(basefold_commit(params_, std::move(tables)));
   std::vector<std::vector<Fp>> m;
   m.push_back(std::move(multiplicities));
   multiplicity_group_.emplace(basefold_commit(params_, std::move(m)));
@@ -95,9 +94,9 @@ std::span<const Fp> RangeProverData::values(std::size_t vector) const {
 }
 
 std::span<const std::vector<Fp>> RangeProverData::lower_limbs(std::size_t vector) const {
-  const std::size_t g = limb_group_of_[vector];
-  if (g == kRangeNoGroup) return {};
-  return limb_groups_[g].tables();
+  const RangeVectorLayout& v = layout_.vectors[vector];
+  if (v.limb_group == kRangeNoGroup) return {};
+  return limb_groups_[v.limb_group].tables().subspan(v.limb_offset, v.committed_limbs());
 }
 
 RangeCommitment RangeProverData::commitment() const {

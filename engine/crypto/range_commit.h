@@ -1,6 +1,7 @@
 // Range-argument commitments (docs/PROTOCOL.md, section 8.5): the lower limbs
-// of every vector with K >= 2 limbs (one Basefold group per vector, K - 1
-// polynomials in n_j variables) and the multiplicities of the table (one
+// of every vector with K >= 2 limbs (one Basefold group per distinct n_j: the
+// K_j - 1 limb tables of each such vector, vector order, so a batch of
+// same-size vectors opens one group) and the multiplicities of the table (one
 // group, one polynomial in L variables). The value vectors themselves are the
 // caller's: they live in the caller's Basefold groups (RangeValueSource on
 // the prover's side, RangeValueBinding on the verifier's), or in groups made
@@ -94,7 +95,6 @@ class RangeProverData {
   std::vector<std::vector<Fp>> tops_;
   std::vector<Fp> table_;  // 0, 1, .., 2^L - 1
   std::vector<BasefoldProverData> limb_groups_;
-  std::vector<std::size_t> limb_group_of_;  // per vector, index into limb_groups_ or kRangeNoGroup
   std::optional<BasefoldProverData> multiplicity_group_;
 };
 

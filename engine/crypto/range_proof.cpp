@@ -87,11 +87,7 @@ std::vector<BasefoldGroupShape> range_opening_shapes(const RangeStatement& state
   for (const std::size_t j : groups.first_vector) {
     shapes.push_back({bindings[j].commitment.num_vars, bindings[j].commitment.num_polys});
   }
-  for (std::size_t j = 0; j < layout.vectors.size(); ++j) {
-    if (layout.vectors[j].limb_group != kRangeNoGroup) {
-      shapes.push_back({statement.vectors[j].num_vars, layout.vectors[j].committed_limbs()});
-    }
-  }
+  for (const RangeLimbGroup& g : layout.limb_groups) shapes.push_back({g.num_vars, g.num_polys});
   shapes.push_back({statement.limb_bits, 1});
   return shapes;
 }

@@ -40,8 +40,9 @@ RangeSoundness range_soundness(const BasefoldParams& params, const RangeStatemen
   for (std::size_t j = 0; j < statement.vectors.size(); ++j) {
     const unsigned n = statement.vectors[j].num_vars;
     s.opening_bits = std::min(s.opening_bits, basefold_soundness(params, n, value_group_polys).total_bits);
-    const unsigned limbs = layout.vectors[j].committed_limbs();
-    if (limbs > 0) s.opening_bits = std::min(s.opening_bits, basefold_soundness(params, n, limbs).total_bits);
+  }
+  for (const RangeLimbGroup& g : layout.limb_groups) {
+    s.opening_bits = std::min(s.opening_bits, basefold_soundness(params, g.num_vars, g.num_polys).total_bits);
   }
   s.opening_bits = std::min(s.opening_bits, basefold_soundness(params, statement.limb_bits, 1).total_bits);
 

@@ -34,13 +34,21 @@ RangeLayout RangeLayout::make(const RangeStatement& statement) {
     v.offset = spec.is_signed ? std::uint64_t{1} << (spec.bits - 1) : 0;
     v.first_instance = l.instance_vars.size();
     v.first_limb = l.num_committed_limbs;
-    if (v.num_limbs >= 2) v.limb_group = l.num_limb_groups++;
+    if (v.num_limbs >= 2) {
+      std::size_t g = 0;
+      while (g < l.limb_groups.size() && l.limb_groups[g].num_vars != spec.num_vars) ++g;
+      if (g == l.limb_groups.size()) l.limb_groups.push_back({spec.num_vars, 0});
+      v.limb_group = g;
+      v.limb_offset = l.limb_groups[g].num_polys;
+      l.limb_groups[g].num_polys += v.committed_limbs();
+    }
     l.num_committed_limbs += v.committed_limbs();
     for (std::size_t i = 0; i < v.num_instances(); ++i) l.instance_vars.push_back(spec.num_vars);
     l.num_lookups += std::uint64_t{v.num_instances()} << spec.num_vars;
     l.num_vars = std::max(l.num_vars, spec.num_vars);
     l.vectors.push_back(v);
   }
+  l.num_limb_groups = l.limb_groups.size();
   l.table_instance = l.instance_vars.size();
   l.instance_vars.push_back(bits_l);
   return l;

@@ -65,9 +65,18 @@ struct RangeVectorLayout {
   std::size_t first_instance = 0;          // LogUp instances of this vector start here
   std::size_t first_limb = 0;              // index of l_0 in the flat list of committed limbs
   std::size_t limb_group = kRangeNoGroup;  // Basefold group of the lower limbs (K >= 2)
+  std::size_t limb_offset = 0;             // index of l_0 among that group's polynomials
 
   unsigned committed_limbs() const noexcept { return num_limbs - 1; }
   std::size_t num_instances() const noexcept { return num_limbs + (top_shifted ? 1 : 0); }
+};
+
+// One Basefold group per distinct n_j among the vectors with K_j >= 2 (in
+// order of first use): the lower limbs of those vectors, vector order.
+struct RangeLimbGroup {
+  unsigned num_vars = 0;
+  std::size_t num_polys = 0;
+  friend bool operator==(const RangeLimbGroup&, const RangeLimbGroup&) = default;
 };
 
 struct RangeLayout {
@@ -75,7 +84,8 @@ struct RangeLayout {
   std::vector<RangeVectorLayout> vectors;
   std::vector<unsigned> instance_vars;  // every LogUp instance; the table is last
   std::size_t table_instance = 0;
-  std::size_t num_limb_groups = 0;      // vectors with K >= 2, in vector order
+  std::vector<RangeLimbGroup> limb_groups;  // by n_j, in order of first use
+  std::size_t num_limb_groups = 0;          // limb_groups.size()
   std::size_t num_committed_limbs = 0;  // sum of K_j - 1
   unsigned num_vars = 0;                // max(n_j, L): the length of the final point
   std::uint64_t num_lookups = 0;        // sum_j (K_j + shifted_j) 2^(n_j)

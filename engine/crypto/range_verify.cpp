@@ -22,11 +22,11 @@ Status check_shapes(const BasefoldParams& params, const RangeStatement& statemen
     }
   }
   if (commitment.limbs.size() != layout.num_limb_groups) return Status::kMalformed;
-  for (std::size_t j = 0; j < layout.vectors.size(); ++j) {
-    const RangeVectorLayout& v = layout.vectors[j];
-    if (v.limb_group == kRangeNoGroup) continue;
-    const BasefoldCommitment& c = commitment.limbs[v.limb_group];
-    if (c.num_vars != statement.vectors[j].num_vars || c.num_polys != v.committed_limbs()) return Status::kMalformed;
+  for (std::size_t g = 0; g < layout.num_limb_groups; ++g) {
+    const BasefoldCommitment& c = commitment.limbs[g];
+    if (c.num_vars != layout.limb_groups[g].num_vars || c.num_polys != layout.limb_groups[g].num_polys) {
+      return Status::kMalformed;
+    }
   }
   if (commitment.multiplicities.num_vars != statement.limb_bits || commitment.multiplicities.num_polys != 1) {
     return Status::kMalformed;
@@ -107,12 +107,17 @@ Status range_verify_reduction(const BasefoldParams& params, const RangeStatement
     RangeClaims claims;
     claims.point = gkr.point;
     claims.value_evaluations = proof.value_evaluations;
-    for (std::size_t j = 0; j < layout.vectors.size(); ++j) {
-      const RangeVectorLayout& v = layout.vectors[j];
+    // Each limb group's values: its vectors' limb evaluations in vector order
+    // (the order of limb_offset).
+    std::vector<std::vector<Fp3>> limb_values(layout.num_limb_groups);
+    for (const RangeVectorLayout& v : layout.vectors) {
       if (v.limb_group == kRangeNoGroup) continue;
       const auto first = proof.limb_evaluations.begin() + static_cast<std::ptrdiff_t>(v.first_limb);
-      claims.groups.push_back({commitment.limbs[v.limb_group],
-                               std::vector<Fp3>(first, first + static_cast<std::ptrdiff_t>(v.committed_limbs()))});
+      limb_values[v.limb_group].insert(limb_values[v.limb_group].end(), first,
+                                       first + static_cast<std::ptrdiff_t>(v.committed_limbs()));
+    }
+    for (std::size_t g = 0; g < layout.num_limb_groups; ++g) {
+      claims.groups.push_back({commitment.limbs[g], std::move(limb_values[g])});
     }
     claims.groups.push_back({commitment.multiplicities, {proof.multiplicity_evaluation}});
     out = std::move(claims);
