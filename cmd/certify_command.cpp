@@ -146,8 +146,34 @@ nlohmann::json report_json(const std::string& path, const certify::VerifyReport&
       t["rank"] = rank;
       t["scale"] = f.scale;
     }
+    if (f.entry) {
+      const certify::EntryFinding& e = *f.entry;
+      if (e.max_abs_bound) t["max_abs"] = {{"bound", *e.max_abs_bound}, {"verdict", "proven"}};
+      if (e.changed) {
+        nlohmann::json changed = {{"count", *e.changed}, {"rounded", e.slack}, {"verdict", "proven"}};
+        if (e.max_changed) changed["bound"] = *e.max_changed;
+        t["changed"] = changed;
+      }
+      t["scale"] = f.scale;
+    }
     if (!f.uncovered.empty()) t["not_certified"] = f.uncovered;
     j["tensors"].push_back(t);
+  }
+  j["budgets"] = nlohmann::json::array();
+  for (const certify::BudgetFinding& b : r.budgets) {
+    nlohmann::json x = {{"name", b.name}, {"kind", b.kind}, {"tensors", b.tensors}, {"verdict", "proven"}};
+    if (b.kind == "norm") {
+      x["frobenius"] = b.norm;
+      if (b.absolute_bound) x["absolute_bound"] = *b.absolute_bound;
+      if (b.relative_bound) {
+        x["relative"] = b.relative;
+        x["relative_bound"] = *b.relative_bound;
+      }
+    } else {
+      x["changed"] = b.changed;
+      x["max_changed"] = b.max_changed;
+    }
+    j["budgets"].push_back(x);
   }
   j["not_certified"] = nlohmann::json::array();
   for (const certify::Uncovered& u : c.statement.uncovered) {
@@ -198,6 +224,36 @@ void print_report(const std::string& path, const certify::VerifyReport& r) {
     if (k.relative_bound) bound += fmt::format("{}||E||/||B|| <= {}", bound.empty() ? "" : ", ", *k.relative_bound);
     fmt::print("  {:<44} {:<20} {:>5}  {:<26} {:<30} proven (bu {}, t {})\n", escape_untrusted(f.name, 44),
                escape_untrusted(f.rule, 20), k.max_rank, residual, bound, k.factor_bits, k.shift);
+  }
+  bool entry_header = false;
+  for (const certify::TensorFinding& f : r.tensors) {
+    if (!f.entry) continue;
+    const certify::EntryFinding& e = *f.entry;
+    if (!entry_header) {
+      fmt::print("  {:<44} {:<20} {:<20} {:<30} {}\n", "ENTRY TENSOR", "RULE", "MAX |DELTA|", "CHANGED ENTRIES",
+                 "VERDICT");
+      entry_header = true;
+    }
+    const std::string max_abs = e.max_abs_bound ? fmt::format("<= {:.4g}", *e.max_abs_bound) : "-";
+    std::string changed = "-";
+    if (e.changed) {
+      changed = e.slack ? fmt::format("<= {} + {} rounded", *e.changed, e.slack) : fmt::format("<= {}", *e.changed);
+      if (e.max_changed) changed += fmt::format(" (bound {})", *e.max_changed);
+    }
+    fmt::print("  {:<44} {:<20} {:<20} {:<30} proven\n", escape_untrusted(f.name, 44), escape_untrusted(f.rule, 20),
+               max_abs, changed);
+  }
+  for (const certify::BudgetFinding& b : r.budgets) {
+    if (b.kind == "norm") {
+      std::string bound;
+      if (b.absolute_bound) bound += fmt::format("||D||_F <= {}", *b.absolute_bound);
+      if (b.relative_bound) bound += fmt::format("{}||D||/||B|| <= {}", bound.empty() ? "" : ", ", *b.relative_bound);
+      fmt::print("budget {} ({} tensors): total ||Delta||_F = {:.4g}{}; {}: proven\n", escape_untrusted(b.name, 80),
+                 b.tensors, b.norm, b.relative_bound ? fmt::format(" ({:.3g}x ||B||)", b.relative) : "", bound);
+    } else {
+      fmt::print("budget {} ({} tensors): {} changed entries (rounded values included) <= {}: proven\n",
+                 escape_untrusted(b.name, 80), b.tensors, b.changed, b.max_changed);
+    }
   }
   for (const certify::Uncovered& u : c.statement.uncovered) {
     fmt::print("not certified: rule {} ({}, {} tensors)\n", escape_untrusted(u.rule, 80), u.what, u.tensors);

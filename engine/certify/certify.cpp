@@ -177,6 +177,45 @@ std::vector<TensorFinding> findings(const policy::Policy& policy, const Certific
   return out;
 }
 
+// The certified budgets' proven totals (after a successful verification).
+std::vector<BudgetFinding> budget_findings(const policy::Policy& policy, const Certificate& c,
+                                           const drift::NormLayout& layout) {
+  std::vector<BudgetFinding> out;
+  const CertStatement& st = c.statement;
+  const NormSums sums = st.norm.tensors.empty() ? NormSums{} : norm_sums(st.norm, layout, c.disclosure);
+  for (const NormBudget& b : st.norm_budgets) {
+    BudgetFinding f;
+    f.name = b.name;
+    f.kind = "norm";
+    f.tensors = static_cast<std::uint32_t>(b.positions.size());
+    double s = 0, q = 0;
+    for (const std::uint32_t p : b.positions) {
+      const int scale = c.base.tensors[st.norm.tensors[p].tensor].scale;
+      s += std::ldexp(static_cast<double>(sums.delta[p]), -2 * scale);
+      q += std::ldexp(static_cast<double>(sums.base[p]), -2 * scale);
+    }
+    f.norm = std::sqrt(s);
+    if (b.has_relative && q > 0) f.relative = std::sqrt(s / q);
+    for (const policy::Budget& pb : policy.budgets()) {
+      if (pb.name.substr(0, kMaxUncoveredText) == b.name && pb.norm && pb.norm->frobenius) {
+        f.absolute_bound = pb.norm->frobenius->absolute;
+        f.relative_bound = pb.norm->frobenius->relative;
+      }
+    }
+    out.push_back(std::move(f));
+  }
+  for (const CountBudget& b : st.count_budgets) {
+    BudgetFinding f;
+    f.name = b.name;
+    f.kind = "sparsity";
+    f.tensors = static_cast<std::uint32_t>(b.positions.size());
+    for (const std::uint32_t p : b.positions) f.changed += c.entry_counts[p] + st.entries[p].slack;
+    f.max_changed = b.max_changed;
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
 // The Basefold group shapes of every opening in the norm proof.
 std::vector<crypto::BasefoldGroupShape> proof_shapes(const Certificate& c, const drift::NormLayout& layout,
                                                      const drift::NormProof& proof) {
@@ -579,6 +618,7 @@ VerifyReport verify_impl(std::span<const std::uint8_t> bytes, const policy::Poli
   }
   report.partial = !st.uncovered.empty();
   report.tensors = findings(policy, c);
+  report.budgets = budget_findings(policy, c, layout);
   return report;
 }
 

@@ -103,12 +103,25 @@ struct TensorFinding {
   std::optional<EntryFinding> entry;   // its certified max_abs / count claims
 };
 
+// A certified budget (10.4.3), for the report: the proven total in real
+// units and the policy's bounds.
+struct BudgetFinding {
+  std::string name;
+  std::string kind;  // "norm" or "sparsity"
+  std::uint32_t tensors = 0;
+  double norm = 0, relative = 0;        // norm: sqrt(sum S 2^-2s), and over sqrt(sum Q 2^-2s) when relative
+  std::optional<double> absolute_bound, relative_bound;
+  std::uint64_t changed = 0;            // sparsity: sum (c + slack)
+  std::uint64_t max_changed = 0;        // sparsity: K
+};
+
 struct VerifyReport {
   CheckFailure failure;  // empty when valid
   bool valid() const noexcept { return !failure.failed(); }
   bool partial = false;
   Certificate certificate;  // as parsed (when the format check passed)
   std::vector<TensorFinding> tensors;
+  std::vector<BudgetFinding> budgets;
   std::size_t certificate_bytes = 0;
   double seconds = 0;
 };

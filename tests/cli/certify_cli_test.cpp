@@ -126,30 +126,27 @@ TEST_F(CertifyCli, ViolatingCandidateGetsNoCertificate) {
   EXPECT_FALSE(std::filesystem::exists(dir_ / "bad.fticert"));
 }
 
-TEST_F(CertifyCli, UncertifiableRulesNeedAllowPartial) {
+TEST_F(CertifyCli, DemoPolicyIsFullyCertifiedBudgetIncluded) {
   // The demo policy: a rank rule (max 8, residual 1% of ||B||) with a norm
-  // rule on q/v, certified; and a budget, not certifiable yet.
-  const std::vector<std::string> args = {"prove",  "--base",   demo("base"),       "--candidate",
-                                         demo("candidate-lora"), "--policy", demo("policy.yaml"), "--out",
-                                         path("p.fticert")};
-  CommandResult r = fti_cli(args, dir_);
-  EXPECT_EQ(r.exit_code, 2) << r.err;
-  EXPECT_NE(r.err.find("budget:attention-total"), std::string::npos) << r.err;
-  EXPECT_EQ(r.err.find("(rank"), std::string::npos) << r.err;
-  EXPECT_FALSE(std::filesystem::exists(dir_ / "p.fticert"));
-  std::vector<std::string> partial = args;
-  partial.push_back("--allow-partial");
-  r = fti_cli(partial, dir_);
+  // rule on q/v, the rest frozen, and a Frobenius budget over attention: all
+  // certified (PROTOCOL.md 10.4.3), no --allow-partial needed.
+  CommandResult r = fti_cli({"prove", "--base", demo("base"), "--candidate", demo("candidate-lora"), "--policy",
+                             demo("policy.yaml"), "--out", path("d.fticert")},
+                            dir_);
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  r = fti_cli({"verify", path("p.fticert"), "--policy", demo("policy.yaml")}, dir_);
-  EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("PARTIAL: 1 rule classes"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("not certified: rule budget:attention-total (budget.norm"), std::string::npos) << r.out;
-  EXPECT_EQ(r.out.find("(rank"), std::string::npos) << r.out;
+  r = fti_cli({"verify", path("d.fticert"), "--policy", demo("policy.yaml")}, dir_);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.find("PARTIAL"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("budget attention-total ("), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("RANK TENSOR"), std::string::npos) << r.out;
-  r = fti_cli({"verify", path("p.fticert"), "--policy", demo("policy.yaml"), "--json"}, dir_);
+  r = fti_cli({"verify", path("d.fticert"), "--policy", demo("policy.yaml"), "--json"}, dir_);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const nlohmann::json j = nlohmann::json::parse(r.out);
+  EXPECT_TRUE(j["not_certified"].empty());
+  ASSERT_EQ(j["budgets"].size(), 1u);
+  EXPECT_EQ(j["budgets"][0]["name"], "attention-total");
+  EXPECT_LE(j["budgets"][0]["relative"].get<double>(), 0.03);
+  EXPECT_GT(j["budgets"][0]["relative"].get<double>(), 0.0);
   std::size_t ranks = 0;
   for (const auto& t : j["tensors"]) {
     if (!t.contains("rank")) continue;
@@ -162,8 +159,35 @@ TEST_F(CertifyCli, UncertifiableRulesNeedAllowPartial) {
     EXPECT_EQ(t["rank"]["relative_bound"].get<double>(), 0.01);
   }
   EXPECT_EQ(ranks, 8u);  // q and v of 4 layers
+}
+
+TEST_F(CertifyCli, UncertifiableRulesNeedAllowPartial) {
+  // The demo policy plus a per-head rank rule on k (not certifiable yet).
+  std::string policy = testing::slurp(demo("policy.yaml"));
+  const std::string frozen = "  - name: frozen";
+  policy.insert(policy.find(frozen), "  - name: heads\n    match: \"model.layers.*.self_attn.k_proj.weight\"\n"
+                                     "    rank: {max: 4, per_head: {heads: 4}}\n");
+  testing::write_text(dir_ / "heads.yaml", policy);
+  const std::vector<std::string> args = {"prove",  "--base",   demo("base"),       "--candidate",
+                                         demo("candidate-lora"), "--policy", path("heads.yaml"), "--out",
+                                         path("p.fticert")};
+  CommandResult r = fti_cli(args, dir_);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("heads"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "p.fticert"));
+  std::vector<std::string> partial = args;
+  partial.push_back("--allow-partial");
+  r = fti_cli(partial, dir_);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = fti_cli({"verify", path("p.fticert"), "--policy", path("heads.yaml")}, dir_);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("PARTIAL: 1 rule classes"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("not certified: rule heads (rank"), std::string::npos) << r.out;
+  r = fti_cli({"verify", path("p.fticert"), "--policy", path("heads.yaml"), "--json"}, dir_);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
   ASSERT_EQ(j["not_certified"].size(), 1u);
-  EXPECT_EQ(j["not_certified"][0]["class"], "budget.norm");
+  EXPECT_EQ(j["not_certified"][0]["class"], "rank");
 }
 
 TEST_F(CertifyCli, SmallTestParametersNeverVerifyThroughTheCli) {
