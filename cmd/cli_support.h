@@ -45,6 +45,7 @@ void register_commit(CLI::App& app, GlobalOptions& global, Action& action);
 void register_prove(CLI::App& app, GlobalOptions& global, Action& action);
 void register_verify(CLI::App& app, GlobalOptions& global, Action& action);
 void register_verify_attestation(CLI::App& app, GlobalOptions& global, Action& action);
+void register_verify_model_signature(CLI::App& app, GlobalOptions& global, Action& action);
 void register_version(CLI::App& app, Action& action);
 // Adds `suggest` under the `policy` verb (call after register_policy).
 void register_policy_suggest(CLI::App& app, GlobalOptions& global, Action& action);

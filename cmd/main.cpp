@@ -116,6 +116,7 @@ int main(int argc, char** argv) {
   fti::cli::register_prove(app, global, action);
   fti::cli::register_verify(app, global, action);
   fti::cli::register_verify_attestation(app, global, action);
+  fti::cli::register_verify_model_signature(app, global, action);
   fti::cli::register_version(app, action);
 
   try {

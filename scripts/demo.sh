@@ -30,13 +30,13 @@ tampered=$?
 echo "exit code: $tampered"
 echo
 echo "== fti prove / fti verify: a certificate for the LoRA fine-tune, checked without the weights"
-echo "   (frozen, norm and rank rules are proven; the budget is not certifiable yet: --allow-partial)"
+echo "   (frozen, norm and rank rules and the attention budget are all proven)"
 echo "\$ fti commit $out/base --out $out/base.fticommit"
 "$fti" commit "$out/base" --out "$out/base.fticommit" > /dev/null
 committed=$?
-echo "\$ fti prove --base $out/base --base-commitment $out/base.fticommit --candidate $out/candidate-lora --policy $out/policy.yaml --allow-partial --out $out/lora.fticert"
+echo "\$ fti prove --base $out/base --base-commitment $out/base.fticommit --candidate $out/candidate-lora --policy $out/policy.yaml --out $out/lora.fticert"
 "$fti" prove --base "$out/base" --base-commitment "$out/base.fticommit" --candidate "$out/candidate-lora" \
-  --policy "$out/policy.yaml" --allow-partial --out "$out/lora.fticert" | tail -n 2
+  --policy "$out/policy.yaml" --out "$out/lora.fticert" | tail -n 2
 proved=$?
 echo "\$ fti verify $out/lora.fticert --policy $out/policy.yaml --base-commitment $out/base.fticommit"
 "$fti" verify "$out/lora.fticert" --policy "$out/policy.yaml" --base-commitment "$out/base.fticommit" | tail -n 4
