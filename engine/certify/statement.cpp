@@ -35,6 +35,22 @@ bool frozen_by(const policy::Policy& policy, const policy::Rule* rule) {
   return rule ? rule->frozen : policy.default_action() == policy::DefaultAction::kFrozen;
 }
 
+// A policy bound read exactly (10.4.3) into an entry's fields: the
+// absolute decimal and the relative num / den <= rho^2.
+template <typename Entry>
+void set_exact_bounds(Entry& e, const policy::Bound& bound) {
+  if (bound.absolute) {
+    e.has_absolute = true;
+    e.absolute = policy_decimal(*bound.absolute);
+  }
+  if (bound.relative) {
+    const Ratio r = relative_bound_squares(policy_decimal(*bound.relative));
+    e.has_relative = true;
+    e.num = r.num;
+    e.den = r.den;
+  }
+}
+
 // A sparsity budget's bound and whether the rounding leaves room for it.
 struct CountBudgetPlan {
   std::uint64_t max_changed = 0;
@@ -243,15 +259,8 @@ StatementBuild build_statement(const policy::Policy& policy, const commitment::M
     RankEntry e;
     e.tensor = index;
     e.rank = static_cast<std::uint32_t>(rule->rank->max_rank);
-    if (residual.absolute) {
-      e.has_absolute = true;
-      e.absolute = policy_decimal(*residual.absolute);
-    }
-    if (residual.relative) {
-      const Ratio r = relative_bound_squares(policy_decimal(*residual.relative));
-      e.has_relative = true;
-      e.num = r.num;
-      e.den = r.den;
+    set_exact_bounds(e, residual);
+    if (e.has_relative) {
       // Q = sum B^2 from the norm proof: this tensor's NormTensor (added
       // just above if the rule has a Frobenius bound) proves it too.
       if (st.norm.tensors.empty() || st.norm.tensors.back().tensor != index) {
@@ -326,17 +335,7 @@ StatementBuild build_statement(const policy::Policy& policy, const commitment::M
           nb.positions.push_back(static_cast<std::uint32_t>(p));
         }
       }
-      const policy::Bound& bound = *budget.norm->frobenius;
-      if (bound.absolute) {
-        nb.has_absolute = true;
-        nb.absolute = policy_decimal(*bound.absolute);
-      }
-      if (bound.relative) {
-        const Ratio r = relative_bound_squares(policy_decimal(*bound.relative));
-        nb.has_relative = true;
-        nb.num = r.num;
-        nb.den = r.den;
-      }
+      set_exact_bounds(nb, *budget.norm->frobenius);
       st.norm_budgets.push_back(std::move(nb));
     }
     if (const auto it = budget_uncovered.find({key, "budget.norm.max_abs"}); it != budget_uncovered.end()) {

@@ -1,5 +1,6 @@
 #include "engine/drift/drift_shared.h"
 
+#include <algorithm>
 #include <string>
 
 #include "engine/commitment/fixed_point.h"
@@ -27,6 +28,63 @@ std::vector<std::int64_t> encoded_delta(std::span<const crypto::Fp> base, std::s
     d[x] = c - b;
   }
   return d;
+}
+
+const commitment::TensorRecord* paired_candidate(const commitment::ModelCommitment& base,
+                                                 const commitment::ModelCommitment& candidate,
+                                                 const commitment::TensorRecord& b) {
+  const commitment::TensorRecord* c = candidate.find(b.name);
+  if (c == nullptr || c->shape != b.shape || c->log_rows != b.log_rows || c->log_cols != b.log_cols ||
+      c->scale != b.scale || !group_holds(base, b) || !group_holds(candidate, *c)) {
+    return nullptr;
+  }
+  const auto bound = static_cast<std::uint64_t>(commitment::kValueBound);
+  if (b.max_abs >= bound || c->max_abs >= bound) return nullptr;
+  return c;
+}
+
+std::vector<crypto::BasefoldGroupShape> model_group_shapes(const commitment::ModelCommitment& base,
+                                                           const commitment::ModelCommitment& candidate,
+                                                           std::span<const std::uint32_t> base_groups,
+                                                           std::span<const std::uint32_t> candidate_groups) {
+  std::vector<crypto::BasefoldGroupShape> shapes;
+  for (const std::uint32_t g : base_groups) shapes.push_back({base.groups[g].num_vars, base.groups[g].num_polys});
+  for (const std::uint32_t g : candidate_groups) {
+    shapes.push_back({candidate.groups[g].num_vars, candidate.groups[g].num_polys});
+  }
+  return shapes;
+}
+
+void write_opening(crypto::ByteWriter& w, std::span<const std::vector<crypto::Fp3>> values,
+                   const crypto::BasefoldProof& opening) {
+  w.u32(static_cast<std::uint32_t>(values.size()));
+  for (const std::vector<crypto::Fp3>& v : values) crypto::write_counted_fp3s(w, v);
+  crypto::write_blob(w, opening.serialize());
+}
+
+crypto::Status read_opening(crypto::ProofReader& r, const crypto::BasefoldParams& params,
+                            std::span<const crypto::BasefoldGroupShape> shapes,
+                            std::vector<std::vector<crypto::Fp3>>& values, crypto::BasefoldProof& opening) {
+  using crypto::Status;
+  if (!r.exact_count(shapes.size(), Status::kWrongLength)) return r.status();
+  values.clear();
+  for (const crypto::BasefoldGroupShape& shape : shapes) {
+    std::vector<crypto::Fp3> v;
+    if (!r.counted_fp3s(shape.num_polys, Status::kWrongLength, v)) return r.status();
+    values.push_back(std::move(v));
+  }
+  const auto blob = r.blob(r.remaining());
+  if (!blob) return r.status();
+  return crypto::BasefoldProof::parse(*blob, params, shapes, opening);
+}
+
+std::size_t group_position(std::span<const std::uint32_t> groups, std::uint32_t g) {
+  return static_cast<std::size_t>(std::lower_bound(groups.begin(), groups.end(), g) - groups.begin());
+}
+
+void throw_statement_refused(std::string_view proof, DriftStatus status) {
+  throw Error(ErrorCode::kInput, std::string(proof) + ": the statement does not fit the commitments (" +
+                                     std::string(drift_status_name(status)) + ")");
 }
 
 bool group_holds(const commitment::ModelCommitment& c, const commitment::TensorRecord& t) {

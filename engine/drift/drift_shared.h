@@ -13,6 +13,9 @@
 
 #include "engine/commitment/model_commitment.h"
 #include "engine/crypto/basefold_commit.h"
+#include "engine/crypto/basefold_proof.h"
+#include "engine/crypto/bytes.h"
+#include "engine/crypto/proof_reader.h"
 #include "engine/crypto/basefold_params.h"
 #include "engine/crypto/goldilocks.h"
 #include "engine/drift/drift_status.h"
@@ -41,6 +44,48 @@ std::vector<std::int64_t> encoded_delta(std::span<const crypto::Fp> base, std::s
 // Whether tensor record `t` names a polynomial that exists in its group, of
 // the tensor's own number of variables.
 bool group_holds(const commitment::ModelCommitment& c, const commitment::TensorRecord& t);
+
+// The candidate's tensor paired with base tensor `b`: same name, shape,
+// matrix layout and scale, both held by their groups, both recorded
+// max_abs below 2^23 (the no-wrap arguments rest on |v| < 2^23, section
+// 9.2.5; the records are bound by the roots). Null when there is none.
+const commitment::TensorRecord* paired_candidate(const commitment::ModelCommitment& base,
+                                                 const commitment::ModelCommitment& candidate,
+                                                 const commitment::TensorRecord& b);
+
+// The Basefold shapes of a class opening's model groups: the listed base
+// groups, then the listed candidate groups.
+std::vector<crypto::BasefoldGroupShape> model_group_shapes(const commitment::ModelCommitment& base,
+                                                           const commitment::ModelCommitment& candidate,
+                                                           std::span<const std::uint32_t> base_groups,
+                                                           std::span<const std::uint32_t> candidate_groups);
+
+// A drift proof's opening as bytes (10.3.6, 10.5.6, 10.6.6):
+//   LE32(G) || G times (LE32(M_g) || M_g Fp3) || LE32(len) || BasefoldProof
+// the values of every polynomial of each group at the point, then the
+// opening. read_opening takes exactly `shapes`; kOk or the first failure.
+void write_opening(crypto::ByteWriter& w, std::span<const std::vector<crypto::Fp3>> values,
+                   const crypto::BasefoldProof& opening);
+crypto::Status read_opening(crypto::ProofReader& r, const crypto::BasefoldParams& params,
+                            std::span<const crypto::BasefoldGroupShape> shapes,
+                            std::vector<std::vector<crypto::Fp3>>& values, crypto::BasefoldProof& opening);
+
+// The position of group `g` in an ascending list of groups.
+std::size_t group_position(std::span<const std::uint32_t> groups, std::uint32_t g);
+
+// Error(kInput): "PROOF: the statement does not fit the commitments (STATUS)".
+[[noreturn]] void throw_statement_refused(std::string_view proof, DriftStatus status);
+
+// Layout::make or Error(kInput) naming `proof` and the DriftStatus.
+template <typename Layout, typename Statement>
+Layout layout_or_throw(const commitment::ModelCommitment& base, const commitment::ModelCommitment& candidate,
+                       const Statement& statement, std::string_view proof) {
+  Layout layout;
+  if (const DriftStatus s = Layout::make(base, candidate, statement, layout); s != DriftStatus::kOk) {
+    throw_statement_refused(proof, s);
+  }
+  return layout;
+}
 
 // The table of polynomial `poly` in the prover's data for `group`, which
 // must be the committed group (same commitment and parameters). Throws

@@ -26,7 +26,6 @@ DriftStatus EntryLayout::make(const commitment::ModelCommitment& base, const com
   if (!(base.params == candidate.params) || base.params.check() != crypto::Status::kOk) {
     return DriftStatus::kIncompatibleCommitments;
   }
-  const auto bound = static_cast<std::uint64_t>(commitment::kValueBound);
   for (std::size_t i = 0; i < st.claims.size(); ++i) {
     const EntryClaim& claim = st.claims[i];
     if (!claim.max_abs && !claim.count) return DriftStatus::kBadStatement;
@@ -34,12 +33,8 @@ DriftStatus EntryLayout::make(const commitment::ModelCommitment& base, const com
       return DriftStatus::kBadStatement;
     }
     const commitment::TensorRecord& b = base.tensors[claim.tensor];
-    const commitment::TensorRecord* c = candidate.find(b.name);
-    if (c == nullptr || c->shape != b.shape || c->log_rows != b.log_rows || c->log_cols != b.log_cols ||
-        c->scale != b.scale || !group_holds(base, b) || !group_holds(candidate, *c)) {
-      return DriftStatus::kIncompatibleCommitments;
-    }
-    if (b.max_abs >= bound || c->max_abs >= bound) return DriftStatus::kIncompatibleCommitments;
+    const commitment::TensorRecord* c = paired_candidate(base, candidate, b);
+    if (c == nullptr) return DriftStatus::kIncompatibleCommitments;
     EntryClaimLayout l;
     l.base_index = claim.tensor;
     l.candidate_index = static_cast<std::uint32_t>(c - candidate.tensors.data());

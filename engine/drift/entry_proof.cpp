@@ -4,6 +4,7 @@
 
 #include "engine/crypto/bytes.h"
 #include "engine/crypto/proof_reader.h"
+#include "engine/drift/drift_shared.h"
 
 namespace fti::drift {
 namespace {
@@ -20,11 +21,7 @@ std::vector<crypto::BasefoldGroupShape> entry_opening_shapes(const commitment::M
                                                              const commitment::ModelCommitment& candidate,
                                                              const EntryLayout& layout, std::size_t c) {
   const EntryClassLayout& cl = layout.classes[c];
-  std::vector<crypto::BasefoldGroupShape> shapes;
-  for (const std::uint32_t g : cl.base_groups) shapes.push_back({base.groups[g].num_vars, base.groups[g].num_polys});
-  for (const std::uint32_t g : cl.candidate_groups) {
-    shapes.push_back({candidate.groups[g].num_vars, candidate.groups[g].num_polys});
-  }
+  std::vector<crypto::BasefoldGroupShape> shapes = model_group_shapes(base, candidate, cl.base_groups, cl.candidate_groups);
   shapes.push_back({cl.num_vars, cl.witness_polys});
   return shapes;
 }
@@ -49,9 +46,7 @@ std::vector<std::uint8_t> EntryProof::serialize(const EntryLayout& layout) const
     if (c < layout.classes.size() && !layout.classes[c].count_claims.empty()) {
       crypto::write_blob(w, p.sumcheck.serialize());
     }
-    w.u32(static_cast<std::uint32_t>(p.opened_values.size()));
-    for (const std::vector<crypto::Fp3>& v : p.opened_values) crypto::write_counted_fp3s(w, v);
-    crypto::write_blob(w, p.opening.serialize());
+    write_opening(w, p.opened_values, p.opening);
   }
   if (layout.abs_claims > 0) crypto::write_blob(w, range.serialize());
   return std::move(w).take();
@@ -81,15 +76,7 @@ DriftResult EntryProof::parse(std::span<const std::uint8_t> bytes, const commitm
         if (const Status s = crypto::SumcheckProof::parse(*blob, p.sumcheck); s != Status::kOk) return malformed(s);
       }
       const std::vector<crypto::BasefoldGroupShape> shapes = entry_opening_shapes(base, candidate, layout, c);
-      if (!r.exact_count(shapes.size(), Status::kWrongLength)) return malformed(r.status());
-      for (const crypto::BasefoldGroupShape& shape : shapes) {
-        std::vector<crypto::Fp3> values;
-        if (!r.counted_fp3s(shape.num_polys, Status::kWrongLength, values)) return malformed(r.status());
-        p.opened_values.push_back(std::move(values));
-      }
-      const auto blob = r.blob(r.remaining());
-      if (!blob) return malformed(r.status());
-      if (const Status s = crypto::BasefoldProof::parse(*blob, params, shapes, p.opening); s != Status::kOk) {
+      if (const Status s = read_opening(r, params, shapes, p.opened_values, p.opening); s != Status::kOk) {
         return malformed(s);
       }
       out.classes.push_back(std::move(p));

@@ -12,22 +12,9 @@
 #include "engine/drift/entry_protocol.h"
 
 namespace fti::drift {
-namespace {
 
 using crypto::Fp;
 using crypto::Fp3;
-
-EntryLayout layout_or_throw(const commitment::ModelCommitment& base, const commitment::ModelCommitment& candidate,
-                            const EntryStatement& statement) {
-  EntryLayout layout;
-  if (const DriftStatus s = EntryLayout::make(base, candidate, statement, layout); s != DriftStatus::kOk) {
-    throw Error(ErrorCode::kInput,
-                "entry proof: the statement does not fit the commitments (" + std::string(drift_status_name(s)) + ")");
-  }
-  return layout;
-}
-
-}  // namespace
 
 EntryTables entry_tables(const commitment::ModelCommitment& base,
                          std::span<const crypto::BasefoldProverData* const> base_groups,
@@ -96,7 +83,7 @@ EntryProverOutput prove_entries(const commitment::ModelCommitment& base,
                                 const commitment::ModelCommitment& candidate,
                                 std::span<const crypto::BasefoldProverData* const> candidate_groups,
                                 const EntryStatement& statement, crypto::Transcript& transcript) {
-  const EntryLayout layout = layout_or_throw(base, candidate, statement);
+  const EntryLayout layout = layout_or_throw<EntryLayout>(base, candidate, statement, "entry proof");
   const EntryTables tables = entry_tables(base, base_groups, candidate, candidate_groups, layout);
   const EntryWitness witness = entry_witness(base, layout, statement, tables);
   std::vector<crypto::BasefoldProverData> groups;

@@ -17,10 +17,6 @@ using crypto::Fp;
 using crypto::Fp3;
 using crypto::Status;
 
-std::size_t position_of(std::span<const std::uint32_t> groups, std::uint32_t g) {
-  return static_cast<std::size_t>(std::lower_bound(groups.begin(), groups.end(), g) - groups.begin());
-}
-
 // Class c: the zero-check (if the class has count claims) whose final check
 // compares Eq with eq(rho, sigma) and B, C, m with the opened values, then
 // every max_abs identity at sigma and the opening, on the same transcript.
@@ -38,11 +34,11 @@ DriftResult verify_class(const commitment::ModelCommitment& base, const commitme
   const std::size_t nc = cl.candidate_groups.size();
   const auto b_value = [&](std::size_t i) {
     const EntryClaimLayout& l = layout.claims[i];
-    return proof.opened_values[position_of(cl.base_groups, l.base_group)][l.base_poly];
+    return proof.opened_values[group_position(cl.base_groups, l.base_group)][l.base_poly];
   };
   const auto c_value = [&](std::size_t i) {
     const EntryClaimLayout& l = layout.claims[i];
-    return proof.opened_values[nb + position_of(cl.candidate_groups, l.candidate_group)][l.candidate_poly];
+    return proof.opened_values[nb + group_position(cl.candidate_groups, l.candidate_group)][l.candidate_poly];
   };
   const std::vector<Fp3>& w_values = proof.opened_values[nb + nc];
   std::vector<crypto::BasefoldGroupClaim> claims;

@@ -29,19 +29,12 @@ DriftStatus NormLayout::make(const commitment::ModelCommitment& base, const comm
     }
     if (nt.bound.kind > NormBoundKind::kRelative) return DriftStatus::kBadStatement;
     const commitment::TensorRecord& b = base.tensors[nt.tensor];
-    const commitment::TensorRecord* c = candidate.find(b.name);
-    if (c == nullptr || c->shape != b.shape || c->log_rows != b.log_rows || c->log_cols != b.log_cols ||
-        c->scale != b.scale || !group_holds(base, b) || !group_holds(candidate, *c)) {
-      return DriftStatus::kIncompatibleCommitments;
-    }
     // The no-wrap argument rests on |v| < 2^23 (section 9.2.5). The verifier
     // cannot see the entries, but the records' max_abs are bound by the roots:
     // a commitment that admits an entry beyond the encoding's bound is not one
     // the honest encoder produces (defence in depth; review finding 3).
-    if (b.max_abs >= static_cast<std::uint64_t>(commitment::kValueBound) ||
-        c->max_abs >= static_cast<std::uint64_t>(commitment::kValueBound)) {
-      return DriftStatus::kIncompatibleCommitments;
-    }
+    const commitment::TensorRecord* c = paired_candidate(base, candidate, b);
+    if (c == nullptr) return DriftStatus::kIncompatibleCommitments;
     NormTensorLayout t;
     t.base_index = nt.tensor;
     t.candidate_index = static_cast<std::uint32_t>(c - candidate.tensors.data());

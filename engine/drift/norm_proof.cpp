@@ -4,6 +4,7 @@
 
 #include "engine/crypto/bytes.h"
 #include "engine/crypto/proof_reader.h"
+#include "engine/drift/drift_shared.h"
 
 namespace fti::drift {
 namespace {
@@ -20,11 +21,7 @@ std::vector<crypto::BasefoldGroupShape> norm_opening_shapes(const commitment::Mo
                                                             const commitment::ModelCommitment& candidate,
                                                             const NormLayout& layout, std::size_t c) {
   const NormClassLayout& cl = layout.classes[c];
-  std::vector<crypto::BasefoldGroupShape> shapes;
-  for (const std::uint32_t g : cl.base_groups) shapes.push_back({base.groups[g].num_vars, base.groups[g].num_polys});
-  for (const std::uint32_t g : cl.candidate_groups) {
-    shapes.push_back({candidate.groups[g].num_vars, candidate.groups[g].num_polys});
-  }
+  std::vector<crypto::BasefoldGroupShape> shapes = model_group_shapes(base, candidate, cl.base_groups, cl.candidate_groups);
   shapes.push_back({cl.block_vars, cl.num_block_polys()});
   return shapes;
 }
@@ -45,9 +42,7 @@ std::vector<std::uint8_t> NormProof::serialize() const {
   for (const crypto::BasefoldCommitment& b : block_commitments) crypto::write_blob(w, b.serialize());
   for (const NormClassProof& c : classes) {
     crypto::write_blob(w, c.sumcheck.serialize());
-    w.u32(static_cast<std::uint32_t>(c.opened_values.size()));
-    for (const std::vector<crypto::Fp3>& v : c.opened_values) crypto::write_counted_fp3s(w, v);
-    crypto::write_blob(w, c.opening.serialize());
+    write_opening(w, c.opened_values, c.opening);
   }
   crypto::write_blob(w, range.serialize());
   return std::move(w).take();
@@ -77,15 +72,7 @@ DriftResult NormProof::parse(std::span<const std::uint8_t> bytes, const commitme
       if (!sum_blob) return malformed(r.status());
       if (const Status s = crypto::SumcheckProof::parse(*sum_blob, cp.sumcheck); s != Status::kOk) return malformed(s);
       const std::vector<crypto::BasefoldGroupShape> shapes = norm_opening_shapes(base, candidate, layout, c);
-      if (!r.exact_count(shapes.size(), Status::kWrongLength)) return malformed(r.status());
-      for (const crypto::BasefoldGroupShape& shape : shapes) {
-        std::vector<crypto::Fp3> values;
-        if (!r.counted_fp3s(shape.num_polys, Status::kWrongLength, values)) return malformed(r.status());
-        cp.opened_values.push_back(std::move(values));
-      }
-      const auto open_blob = r.blob(r.remaining());
-      if (!open_blob) return malformed(r.status());
-      if (const Status s = crypto::BasefoldProof::parse(*open_blob, params, shapes, cp.opening); s != Status::kOk) {
+      if (const Status s = read_opening(r, params, shapes, cp.opened_values, cp.opening); s != Status::kOk) {
         return malformed(s);
       }
       out.classes.push_back(std::move(cp));

@@ -26,11 +26,7 @@ NormProverOutput prove_norms(const commitment::ModelCommitment& base,
                              const commitment::ModelCommitment& candidate,
                              std::span<const crypto::BasefoldProverData* const> candidate_groups,
                              const NormStatement& statement, crypto::Transcript& transcript) {
-  NormLayout layout;
-  if (const DriftStatus s = NormLayout::make(base, candidate, statement, layout); s != DriftStatus::kOk) {
-    throw Error(ErrorCode::kInput,
-                "norm proof: the statement does not fit the commitments (" + std::string(drift_status_name(s)) + ")");
-  }
+  const NormLayout layout = layout_or_throw<NormLayout>(base, candidate, statement, "norm proof");
   const NormTables tables = norm_tables(base, base_groups, candidate, candidate_groups, layout);
   const NormWitness witness = norm_witness(base, layout, tables);
   const std::vector<crypto::BasefoldProverData> blocks = norm_commit_blocks(base.params, layout, witness);

@@ -17,13 +17,6 @@ namespace {
 using crypto::Fp3;
 using crypto::Status;
 
-std::size_t position_of(std::span<const std::uint32_t> groups, std::uint32_t g) {
-  for (std::size_t i = 0; i < groups.size(); ++i) {
-    if (groups[i] == g) return i;
-  }
-  return groups.size();
-}
-
 // Checks one class: the sumcheck, whose final check compares E with eq at
 // the block point and every table's evaluation with the opened values, then
 // verifies the opening on the same transcript.
@@ -55,8 +48,8 @@ DriftResult verify_class(const commitment::ModelCommitment& base, const commitme
     }
     for (const std::size_t ti : cl.tensors) {
       const NormTensorLayout& tl = layout.tensors[ti];
-      const Fp3 b = proof.opened_values[position_of(cl.base_groups, tl.base_group)][tl.base_poly];
-      const Fp3 cv = proof.opened_values[nb + position_of(cl.candidate_groups, tl.candidate_group)][tl.candidate_poly];
+      const Fp3 b = proof.opened_values[group_position(cl.base_groups, tl.base_group)][tl.base_poly];
+      const Fp3 cv = proof.opened_values[nb + group_position(cl.candidate_groups, tl.candidate_group)][tl.candidate_poly];
       if (evals[norm_base_poly(tl.position)] != b || evals[norm_candidate_poly(tl.position)] != cv) {
         result = {DriftStatus::kEvaluationMismatch, Status::kEvaluationMismatch};
         return Status::kEvaluationMismatch;

@@ -22,13 +22,8 @@ DriftStatus RankLayout::make(const commitment::ModelCommitment& base, const comm
   }
   if (st.tensor >= base.tensors.size()) return DriftStatus::kBadStatement;
   const commitment::TensorRecord& b = base.tensors[st.tensor];
-  const commitment::TensorRecord* c = candidate.find(b.name);
-  if (c == nullptr || c->shape != b.shape || c->log_rows != b.log_rows || c->log_cols != b.log_cols ||
-      c->scale != b.scale || !group_holds(base, b) || !group_holds(candidate, *c)) {
-    return DriftStatus::kIncompatibleCommitments;
-  }
-  const auto bound = static_cast<std::uint64_t>(commitment::kValueBound);
-  if (b.max_abs >= bound || c->max_abs >= bound) return DriftStatus::kIncompatibleCommitments;
+  const commitment::TensorRecord* c = paired_candidate(base, candidate, b);
+  if (c == nullptr) return DriftStatus::kIncompatibleCommitments;
 
   out.base_index = st.tensor;
   out.candidate_index = static_cast<std::uint32_t>(c - candidate.tensors.data());

@@ -4,6 +4,7 @@
 
 #include "engine/crypto/bytes.h"
 #include "engine/crypto/proof_reader.h"
+#include "engine/drift/drift_shared.h"
 #include "engine/drift/rank_layout.h"
 
 namespace fti::drift {
@@ -37,9 +38,7 @@ std::vector<std::uint8_t> RankProof::serialize() const {
   crypto::write_blob(w, v_commitment.serialize());
   crypto::write_blob(w, block_commitment.serialize());
   crypto::write_blob(w, residual_sumcheck.serialize());
-  w.u32(static_cast<std::uint32_t>(opened_values.size()));
-  for (const std::vector<crypto::Fp3>& v : opened_values) crypto::write_counted_fp3s(w, v);
-  crypto::write_blob(w, residual_opening.serialize());
+  write_opening(w, opened_values, residual_opening);
   crypto::write_blob(w, factor_sumcheck.serialize());
   crypto::write_blob(w, u_opening.serialize());
   crypto::write_blob(w, v_opening.serialize());
@@ -76,13 +75,9 @@ DriftResult RankProof::parse(std::span<const std::uint8_t> bytes, const commitme
     };
     if (const Status s = sumcheck(out.residual_sumcheck); s != Status::kOk) return malformed(s);
     const std::vector<crypto::BasefoldGroupShape> shapes = rank_opening_shapes(base, candidate, layout);
-    if (!r.exact_count(shapes.size(), Status::kWrongLength)) return malformed(r.status());
-    for (const crypto::BasefoldGroupShape& shape : shapes) {
-      std::vector<crypto::Fp3> values;
-      if (!r.counted_fp3s(shape.num_polys, Status::kWrongLength, values)) return malformed(r.status());
-      out.opened_values.push_back(std::move(values));
+    if (const Status s = read_opening(r, params, shapes, out.opened_values, out.residual_opening); s != Status::kOk) {
+      return malformed(s);
     }
-    if (const Status s = opening(out.residual_opening, shapes); s != Status::kOk) return malformed(s);
     if (const Status s = sumcheck(out.factor_sumcheck); s != Status::kOk) return malformed(s);
     const crypto::BasefoldGroupShape u_shape[] = {{layout.u_vars(), 1}};
     const crypto::BasefoldGroupShape v_shape[] = {{layout.v_vars(), 1}};

@@ -15,16 +15,6 @@ namespace {
 using crypto::Fp;
 using crypto::Fp3;
 
-RankLayout layout_or_throw(const commitment::ModelCommitment& base, const commitment::ModelCommitment& candidate,
-                           const RankStatement& statement) {
-  RankLayout layout;
-  if (const DriftStatus s = RankLayout::make(base, candidate, statement, layout); s != DriftStatus::kOk) {
-    throw Error(ErrorCode::kInput,
-                "rank proof: the statement does not fit the commitments (" + std::string(drift_status_name(s)) + ")");
-  }
-  return layout;
-}
-
 // T'(k) = sum_a T[k + 2^kr a] eq(point, a): a factor table with its
 // matrix variables bound to `point`.
 std::vector<Fp3> bind_high(std::span<const Fp> table, unsigned rank_vars, std::span<const Fp3> point) {
@@ -48,7 +38,7 @@ RankProverOutput prove_rank(const commitment::ModelCommitment& base,
                             const commitment::ModelCommitment& candidate,
                             std::span<const crypto::BasefoldProverData* const> candidate_groups,
                             const RankStatement& statement, crypto::Transcript& transcript) {
-  const RankLayout layout = layout_or_throw(base, candidate, statement);
+  const RankLayout layout = layout_or_throw<RankLayout>(base, candidate, statement, "rank proof");
   const RankTables tables = rank_tables(base, base_groups, candidate, candidate_groups, layout);
   const RankFactors factors = rank_factorize(layout, statement, tables);
   return prove_rank_factors(base, base_groups, candidate, candidate_groups, statement, factors, transcript);
@@ -60,7 +50,7 @@ RankProverOutput prove_rank_factors(const commitment::ModelCommitment& base,
                                     std::span<const crypto::BasefoldProverData* const> candidate_groups,
                                     const RankStatement& statement, const RankFactors& factors,
                                     crypto::Transcript& transcript) {
-  const RankLayout layout = layout_or_throw(base, candidate, statement);
+  const RankLayout layout = layout_or_throw<RankLayout>(base, candidate, statement, "rank proof");
   const RankTables tables = rank_tables(base, base_groups, candidate, candidate_groups, layout);
   const RankWitness witness = rank_witness(layout, statement, tables, factors);
   const RankCommitted committed = rank_commit(base.params, witness);
