@@ -86,6 +86,38 @@ TEST(Range, ManyVectorsOfMixedSizesAndWidthsInOneArgument) {
   EXPECT_EQ(f.verify_bytes(f.bytes), Status::kOk);
 }
 
+TEST(Range, LimbGroupsBySizeWithInterleavedSizes) {
+  // Sizes 4, 6, 4, 6, 4, every vector with K >= 2: two limb groups, each
+  // holding its vectors' limbs in vector order (limb_offset), and the
+  // claimed limb evaluations regrouped the same way by the verifier.
+  TestRng rng(91);
+  RangeStatement st;
+  st.limb_bits = 4;
+  st.vectors = {{4, 10, false}, {6, 12, true}, {4, 9, false}, {6, 5, false}, {4, 16, true}};
+  const RangeLayout layout = RangeLayout::make(st);
+  ASSERT_EQ(layout.num_limb_groups, 2u);
+  EXPECT_EQ(layout.limb_groups[0], (RangeLimbGroup{4, 2 + 2 + 3}));
+  EXPECT_EQ(layout.limb_groups[1], (RangeLimbGroup{6, 2 + 1}));
+  EXPECT_EQ(layout.vectors[2].limb_offset, 2u);
+  EXPECT_EQ(layout.vectors[4].limb_offset, 4u);
+  EXPECT_EQ(layout.vectors[3].limb_offset, 2u);
+  std::vector<std::vector<Fp>> tables;
+  for (const auto& v : st.vectors) tables.push_back(in_range_values(rng, v));
+  const RangeFixture f = prove_standalone(st, tables);
+  EXPECT_EQ(f.verify_bytes(f.bytes), Status::kOk);
+  // One value out of range in the middle vector of the first group, proven
+  // by a prover that skips the range check: rejected.
+  tables[2][3] = Fp::from_u64(1u << 9);
+  const BasefoldParams params = testing::test_params();
+  const std::vector<BasefoldProverData> groups = range_commit_values(params, tables);
+  const std::vector<RangeValueSource> sources = range_sources(groups);
+  const RangeProverData data = testing::cheat_commit(params, st, sources);
+  Transcript pt = range_transcript();
+  const RangeProof proof = range_prove(data, pt);
+  Transcript vt = range_transcript();
+  EXPECT_NE(range_verify(params, st, data.bindings(), proof, vt), Status::kOk);
+}
+
 TEST(Range, SameGroupBoundTwiceIsOpenedOnce) {
   // Two vectors that are the same committed polynomial: one value group.
   TestRng rng(3);
