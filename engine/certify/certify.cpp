@@ -72,6 +72,35 @@ NormSums norm_sums(const drift::NormStatement& norm, const drift::NormLayout& la
   return out;
 }
 
+// The sums a bound check uses so that it holds for the real values, not only
+// the encodings (10.4.3, rounding margin): S raised and Q lowered by the
+// tensor's rounded values (base + candidate for S, base for Q).
+NormSums with_rounding_margin(const NormSums& sums, const drift::NormStatement& norm,
+                              const commitment::ModelCommitment& base, const commitment::ModelCommitment& candidate) {
+  NormSums out;
+  for (std::size_t p = 0; p < norm.tensors.size(); ++p) {
+    const commitment::TensorRecord& b = base.tensors[norm.tensors[p].tensor];
+    const commitment::TensorRecord* c = candidate.find(b.name);
+    const std::uint64_t rounded = b.inexact + (c != nullptr ? c->inexact : 0);
+    out.delta.push_back(delta_squares_upper(sums.delta[p], rounded));
+    out.base.push_back(base_squares_lower(sums.base[p], b.inexact));
+  }
+  return out;
+}
+
+// Whether norm tensor p's own bound and its extra absolute bounds hold on
+// (adjusted) sums.
+bool norm_tensor_holds(const CertStatement& st, std::size_t p, const NormSums& sums) {
+  if (!drift::norm_bound_holds(st.norm.tensors[p].bound, sums.delta[p], sums.base[p])) return false;
+  for (const AbsoluteCheck& a : st.extra_absolute) {
+    if (a.position == p &&
+        !drift::norm_bound_holds({drift::NormBoundKind::kAbsolute, a.max_delta_squares, 0, 1}, sums.delta[p], 0)) {
+      return false;
+    }
+  }
+  return true;
+}
+
 // Per-tensor findings for the report (after a successful verification, or
 // for the prover's messages).
 std::vector<TensorFinding> findings(const policy::Policy& policy, const Certificate& c) {
@@ -549,7 +578,18 @@ VerifyReport verify_impl(std::span<const std::uint8_t> bytes, const policy::Poli
         return report;
       }
     }
-    const NormSums sums = norm_sums(st.norm, layout, c.disclosure);
+    // The same bounds with the rounding margin: they must hold for the real
+    // values too (10.4.3).
+    const NormSums sums = with_rounding_margin(norm_sums(st.norm, layout, c.disclosure), st.norm, c.base, c.candidate);
+    for (std::size_t p = 0; p < st.norm.tensors.size(); ++p) {
+      if (!norm_tensor_holds(st, p, sums)) {
+        const commitment::TensorRecord& rec = c.base.tensors[st.norm.tensors[p].tensor];
+        fail = {"bounds", fmt::format("tensor {}: the proven Frobenius norm with the margin of its {} rounded values "
+                                      "exceeds its bound",
+                                      quote_untrusted(rec.name), rec.inexact + c.candidate.find(rec.name)->inexact)};
+        return report;
+      }
+    }
     for (const NormBudget& b : st.norm_budgets) {
       if (!norm_budget_holds(b, st.norm, c.base, sums.delta, sums.base)) {
         fail = {"bounds", fmt::format("budget {}: the proven total Frobenius norm exceeds its bound",
@@ -782,30 +822,31 @@ ProveResult prove_certificate(const policy::Policy& policy, const Checkpoint& ba
     drift::NormProverOutput out = drift::prove_norms(c.base, bg, c.candidate, cg, c.statement.norm, t);
     c.disclosure = std::move(out.disclosure);
     c.norm_proof = out.proof.serialize();
-    // Refuse a candidate that violates a bound: no certificate for it.
+    // Refuse a candidate that violates a bound, the rounding margin included
+    // (10.4.3): no certificate for it.
+    const NormSums margin =
+        with_rounding_margin(norm_sums(c.statement.norm, layout, c.disclosure), c.statement.norm, c.base, c.candidate);
     for (std::size_t p = 0; p < c.statement.norm.tensors.size(); ++p) {
       const drift::NormTensor& nt = c.statement.norm.tensors[p];
       const std::size_t k = layout.tensors[p].first_item;
       const uint128 sq = c.disclosure.items[k].value();
       const uint128 q = nt.base_squares ? c.disclosure.items[k + 1].value() : 0;
-      bool ok = drift::norm_bound_holds(nt.bound, sq, q);
-      for (const AbsoluteCheck& a : c.statement.extra_absolute) {
-        if (a.position == p) ok = ok && drift::norm_bound_holds({drift::NormBoundKind::kAbsolute, a.max_delta_squares, 0, 1}, sq, 0);
-      }
-      if (!ok) {
+      if (!norm_tensor_holds(c.statement, p, margin)) {
         const commitment::TensorRecord& rec = c.base.tensors[nt.tensor];
         const policy::Rule* rule = policy.match(rec.name);
-        res.message += fmt::format("tensor {} (rule {}): ||Delta||_F = {:.6g}{} exceeds its bound\n",
+        res.message += fmt::format("tensor {} (rule {}): ||Delta||_F = {:.6g}{} exceeds its bound{}\n",
                                    quote_untrusted(rec.name), rule ? rule->name : "default",
                                    to_real_norm(sq, rec.scale),
                                    q != 0 ? fmt::format(" (relative {:.6g})",
                                                         std::sqrt(static_cast<double>(sq) / static_cast<double>(q)))
-                                          : "");
+                                          : "",
+                                   margin.delta[p] != sq ? " (with the margin of its rounded values)" : "");
       }
     }
   }
   if (has_norms) {
-    const NormSums sums = norm_sums(c.statement.norm, layout, c.disclosure);
+    const NormSums sums =
+        with_rounding_margin(norm_sums(c.statement.norm, layout, c.disclosure), c.statement.norm, c.base, c.candidate);
     for (const NormBudget& b : c.statement.norm_budgets) {
       if (!norm_budget_holds(b, c.statement.norm, c.base, sums.delta, sums.base)) {
         res.message += fmt::format("budget {}: the total Frobenius norm exceeds its bound\n", quote_untrusted(b.name));

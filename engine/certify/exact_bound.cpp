@@ -239,6 +239,30 @@ std::int32_t top_scale(std::span<const ScaledSquares> a, std::span<const ScaledS
 
 }  // namespace
 
+std::uint64_t floor_sqrt(uint128 x) {
+  auto r = static_cast<std::uint64_t>(std::sqrt(static_cast<double>(x)));
+  while (r > 0 && uint128{r} * r > x) --r;
+  while (uint128{r + 1} * (r + 1) <= x) ++r;
+  return r;
+}
+
+std::uint64_t ceil_sqrt(uint128 x) {
+  const std::uint64_t r = floor_sqrt(x);
+  return uint128{r} * r == x ? r : r + 1;
+}
+
+uint128 delta_squares_upper(uint128 delta_squares, std::uint64_t rounded) {
+  if (rounded == 0) return delta_squares;
+  const uint128 root = uint128{ceil_sqrt(delta_squares)} + ceil_sqrt(rounded);
+  return root * root;
+}
+
+uint128 base_squares_lower(uint128 base_squares, std::uint64_t rounded_base) {
+  if (rounded_base == 0) return base_squares;
+  const std::uint64_t a = floor_sqrt(base_squares), b = ceil_sqrt(rounded_base);
+  return a > b ? uint128{a - b} * (a - b) : 0;
+}
+
 bool scaled_sum_le_square(std::span<const ScaledSquares> terms, const Decimal& beta) {
   if (terms.empty()) return true;
   const std::int32_t top = top_scale(terms, {});

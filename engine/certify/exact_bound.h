@@ -54,6 +54,19 @@ struct Ratio {
 };
 Ratio relative_bound_squares(const Decimal& rho);
 
+// floor(sqrt(x)) and ceil(sqrt(x)), exactly.
+std::uint64_t floor_sqrt(uint128 x);
+std::uint64_t ceil_sqrt(uint128 x);
+
+// The rounding margin (10.4.3): with k values rounded on either side, each
+// by at most 1/2, the real ||Delta|| 2^s <= sqrt(S) + sqrt(k) and, with kb
+// rounded base values, ||B|| 2^s >= sqrt(Q) - sqrt(kb). These give the
+// squares a bound check may use in place of S and Q so that it holds for the
+// real values: (ceil_sqrt(S) + ceil_sqrt(k))^2 and
+// max(0, floor_sqrt(Q) - ceil_sqrt(kb))^2; S and Q unchanged when k, kb = 0.
+uint128 delta_squares_upper(uint128 delta_squares, std::uint64_t rounded);
+uint128 base_squares_lower(uint128 base_squares, std::uint64_t rounded_base);
+
 // A proven sum of squares at a tensor's scale: value 2^(-2 scale) in real units.
 struct ScaledSquares {
   uint128 value = 0;

@@ -2,9 +2,11 @@
 // generated transformer-shaped BF16 checkpoints, small Basefold parameters
 // through the test-only options (the CLI tests show the CLI never accepts
 // them), and a cheating prover that skips the honest prover's checks.
+#include <fmt/core.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cmath>
 #include <random>
 
 #include "engine/certify/certificate.h"
@@ -517,6 +519,56 @@ TEST_F(Certify, NormBudgetsCertifyVerifyAndRefuseAViolation) {
   EXPECT_EQ(verify(res.certificate, tight.c_str()).failure.check, "policy");
 }
 
+TEST_F(Certify, FrobeniusBoundsKeepTheMarginOfRoundedValues) {
+  // The mlp up projection gets four values far below its exact range (they
+  // round, 9.2.3) in base and candidate: a bound between the encodings'
+  // ||Delta|| and ||Delta|| plus the rounding margin sqrt(k) 2^-s passes the
+  // norm proof's own check but not the certificate's (10.4.3).
+  std::vector<TensorData> t = base_tensors_;
+  for (TensorData& d : t) {
+    if (d.spec.name != "model.layers.0.mlp.up_proj.weight") continue;
+    for (std::size_t i = 0; i < 4; ++i) {
+      const std::uint16_t tiny = double_to_bf16(3e-9 * static_cast<double>(i + 1));
+      d.bytes[2 * i * 37] = static_cast<std::uint8_t>(tiny);
+      d.bytes[2 * i * 37 + 1] = static_cast<std::uint8_t>(tiny >> 8);
+    }
+  }
+  fti::testing::write_model(dir_.path() / "base", t, 1);
+  for (TensorData& d : t) {
+    if (d.spec.name.find("mlp.up_proj") != std::string::npos) flip_mantissa(d, 0);
+  }
+  fti::testing::write_model(dir_.path() / "rounded", t, 1);
+  const auto policy_with = [](double beta) {
+    return "version: 1\nrules:\n  - name: up\n    match: \"model.layers.*.mlp.up_proj.weight\"\n"
+           "    norm: {frobenius: {absolute: " + fmt::format("{:.17g}", beta) + "}}\n"
+           "  - name: frozen\n    match: \"**\"\n    frozen: true\n";
+  };
+  const std::string loose = policy_with(1.0);
+  const ProveResult first = prove("rounded", loose.c_str());
+  ASSERT_EQ(first.outcome, ProveOutcome::kCertified) << first.message;
+  const VerifyReport r = verify(first.certificate, loose.c_str());
+  ASSERT_TRUE(r.valid()) << failure_line(r.failure);
+  const commitment::TensorRecord* b = r.certificate.base.find("model.layers.0.mlp.up_proj.weight");
+  const commitment::TensorRecord* c = r.certificate.candidate.find("model.layers.0.mlp.up_proj.weight");
+  ASSERT_NE(b, nullptr);
+  const std::uint64_t k = b->inexact + c->inexact;
+  ASSERT_GE(k, 1u);
+  uint128 s = 0;
+  for (const TensorFinding& f : r.tensors) {
+    if (f.name == b->name) s = f.delta_squares;
+  }
+  ASSERT_GT(s, uint128{0});
+  // beta 2^s = sqrt(S) + sqrt(k) / 2: above the encodings' norm, below the margin.
+  const double root = std::sqrt(static_cast<double>(s));
+  const std::string tight = policy_with(std::ldexp(root + 0.5 * std::sqrt(static_cast<double>(k)), -b->scale));
+  const ProveResult refused = prove("rounded", tight.c_str());
+  EXPECT_EQ(refused.outcome, ProveOutcome::kViolation);
+  EXPECT_NE(refused.message.find("with the margin of its rounded values"), std::string::npos) << refused.message;
+  // And with the margin covered, it certifies.
+  const std::string covered = policy_with(std::ldexp(root + std::sqrt(static_cast<double>(k)) + 2.0, -b->scale));
+  EXPECT_EQ(prove("rounded", covered.c_str()).outcome, ProveOutcome::kCertified);
+}
+
 TEST(ExactBound, ScaledSumsCompareExactlyAcrossScales) {
   // 3 at scale 0 plus 4 at scale 1 (= 1 in real units) is 4 <= 2^2.
   const ScaledSquares terms[] = {{3, 0}, {4, 1}};
@@ -538,6 +590,15 @@ TEST(ExactBound, ScaledSumsCompareExactlyAcrossScales) {
   EXPECT_EQ(fraction_count({25, -2}, 10), 2u);            // floor(0.25 * 10)
   EXPECT_EQ(fraction_count({1, 0}, 2064), 2064u);
   EXPECT_EQ(fraction_count({3, 0}, 7), 7u);               // capped at the total
+  EXPECT_EQ(floor_sqrt(99), 9u);
+  EXPECT_EQ(ceil_sqrt(99), 10u);
+  EXPECT_EQ(ceil_sqrt(100), 10u);
+  EXPECT_EQ(floor_sqrt(uint128{1} << 100), std::uint64_t{1} << 50);
+  EXPECT_EQ(delta_squares_upper(99, 0), uint128{99});
+  EXPECT_EQ(delta_squares_upper(99, 4), uint128{144});  // (10 + 2)^2
+  EXPECT_EQ(base_squares_lower(99, 0), uint128{99});
+  EXPECT_EQ(base_squares_lower(99, 2), uint128{49});    // (9 - 2)^2
+  EXPECT_EQ(base_squares_lower(3, 9), uint128{0});
 }
 
 TEST_F(Certify, FlippedBytesInTheEntrySectionAreRejected) {
