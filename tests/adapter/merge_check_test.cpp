@@ -128,7 +128,8 @@ TEST_P(MergeCheckTest, UntouchedTensorThatChangedIsAMismatch) {
   EXPECT_EQ(tensor(strict, "m.layers.0.mlp.weight").source, "base");
   EXPECT_EQ(tensor(strict, "m.layers.0.mlp.weight").max_ulp, 1u);
   candidate[2].values[5] = 0.75;
-  const adapter::TensorResidual& t = tensor(check(candidate, 1), "m.layers.0.mlp.weight");
+  const adapter::MergeCheck changed = check(candidate, 1);  // kept: `t` refers into it
+  const adapter::TensorResidual& t = tensor(changed, "m.layers.0.mlp.weight");
   EXPECT_FALSE(t.matches);
   EXPECT_GT(t.max_ulp, 100u);
   EXPECT_GT(t.frobenius, 0.5);
