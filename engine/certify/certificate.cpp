@@ -89,13 +89,13 @@ std::vector<std::uint8_t> serialize_certificate(const Certificate& c) {
   section(out, Section::kNormProof, c.norm_proof);
   {
     ByteWriter k;
-    k.u32(static_cast<std::uint32_t>(c.rank_proofs.size()));
-    for (const RankProofEntry& e : c.rank_proofs) {
-      k.u64(e.disclosure.high);
-      k.u64(e.disclosure.low);
-      k.u64(e.proof.size());
-      k.raw(e.proof);
+    k.u32(static_cast<std::uint32_t>(c.rank_disclosures.size()));
+    for (const drift::NormStatistic& d : c.rank_disclosures) {
+      k.u64(d.high);
+      k.u64(d.low);
     }
+    k.u64(c.rank_proof.size());
+    k.raw(c.rank_proof);
     section(out, Section::kRankProofs, k.bytes());
   }
   {
@@ -212,23 +212,23 @@ CheckFailure parse_certificate(std::span<const std::uint8_t> bytes, Certificate&
         sr.raw(data.size(), what);
         break;
       case Section::kRankProofs: {
-        const std::size_t n = sr.count("rank proofs", kMaxRankTensors, 24);
-        c.rank_proofs.reserve(n);
+        const std::size_t n = sr.count("rank disclosures", kMaxRankTensors, 16);
+        c.rank_disclosures.reserve(n);
         for (std::size_t i = 0; i < n && sr.ok(); ++i) {
-          RankProofEntry e;
-          e.disclosure.high = sr.u64("rank.high");
-          e.disclosure.low = sr.u64("rank.low");
-          const std::uint64_t len = sr.u64("rank proof length");
-          if (!sr.ok()) break;
-          if (len > kMaxProofBytes || len > sr.left()) {
-            sr.fail(fmt::format("rank proof {} of {} bytes: above {} or beyond the {} bytes left", i, len,
-                                kMaxProofBytes, sr.left()));
-            break;
-          }
-          const auto p = sr.raw(static_cast<std::size_t>(len), "rank proof");
-          e.proof.assign(p.begin(), p.end());
-          c.rank_proofs.push_back(std::move(e));
+          drift::NormStatistic d;
+          d.high = sr.u64("rank.high");
+          d.low = sr.u64("rank.low");
+          c.rank_disclosures.push_back(d);
         }
+        const std::uint64_t len = sr.u64("rank proof length");
+        if (!sr.ok()) break;
+        if (len > kMaxRankSectionBytes || len > sr.left()) {
+          sr.fail(fmt::format("rank proof of {} bytes: above {} or beyond the {} bytes left", len,
+                              kMaxRankSectionBytes, sr.left()));
+          break;
+        }
+        const auto p = sr.raw(static_cast<std::size_t>(len), "rank proof");
+        c.rank_proof.assign(p.begin(), p.end());
         break;
       }
       case Section::kEntryProof: {

@@ -3,7 +3,7 @@
 // protocol id and Basefold parameters, the policy (canonical form and
 // SHA-256), both model commitments (fti.commitment/v1 bytes, roots
 // recomputed by their parser), the statement, the disclosed statistics and
-// the norm proof, the rank proofs, the entry proof, then a SHA-256 checksum. The parser is strict and bounded:
+// the norm proof, the rank proof, the entry proof, then a SHA-256 checksum. The parser is strict and bounded:
 // every length is capped and checked against the bytes left before anything
 // is allocated, every nested part goes to its own strict parser, and nothing
 // throws on hostile input.
@@ -52,12 +52,6 @@ inline constexpr std::size_t kMaxProofBytes = std::size_t{64} << 20;
 inline constexpr std::size_t kMaxRankSectionBytes = std::size_t{512} << 20;
 inline constexpr std::size_t kMaxEntrySectionBytes = std::size_t{512} << 20;  // counts + one proof
 
-// One rank proof of section RANK PROOFS: R = 2^32 H + L and the RankProof bytes.
-struct RankProofEntry {
-  drift::NormStatistic disclosure;
-  std::vector<std::uint8_t> proof;
-};
-
 struct Certificate {
   crypto::BasefoldParams params;
   std::string policy_canonical;
@@ -67,7 +61,8 @@ struct Certificate {
   CertStatement statement;
   drift::NormDisclosure disclosure;
   std::vector<std::uint8_t> norm_proof;  // empty when the statement has no norm tensors
-  std::vector<RankProofEntry> rank_proofs;  // one per statement.rank entry, same order
+  std::vector<drift::NormStatistic> rank_disclosures;  // R = 2^32 H + L per statement.rank entry, same order
+  std::vector<std::uint8_t> rank_proof;  // one RankProof for all of them; empty when there are none
   std::vector<std::uint64_t> entry_counts;  // c per statement.entries entry (0 without a count)
   std::vector<std::uint8_t> entry_proof;    // one EntryProof for all of them; empty when there are none
 };

@@ -163,7 +163,7 @@ std::vector<TensorFinding> findings(const policy::Policy& policy, const Certific
       rf.max_rank = rank->rank;
       rf.factor_bits = rank->factor_bits;
       rf.shift = rank->shift;
-      if (rank_position < c.rank_proofs.size()) rf.residual_squares = c.rank_proofs[rank_position].disclosure.value();
+      if (rank_position < c.rank_disclosures.size()) rf.residual_squares = c.rank_disclosures[rank_position].value();
       rf.residual = to_real_residual(rf.residual_squares, t.scale, rank->shift);
       if (rank->has_relative) {
         const std::size_t k = first_item[rank->norm_position] + 1;
@@ -407,32 +407,44 @@ VerifyReport verify_impl(std::span<const std::uint8_t> bytes, const policy::Poli
     fail = {"format", "a norm proof or statistics without norm tensors"};
     return report;
   }
-  if (c.rank_proofs.size() != st.rank.size()) {
-    fail = {"format", fmt::format("{} rank proofs, the statement has {} rank tensors", c.rank_proofs.size(),
+  if (c.rank_disclosures.size() != st.rank.size()) {
+    fail = {"format", fmt::format("{} rank disclosures, the statement has {} rank tensors", c.rank_disclosures.size(),
                                   st.rank.size())};
     return report;
   }
   std::vector<drift::RankStatement> rank_statements;
-  std::vector<drift::RankLayout> rank_layouts(st.rank.size());
-  std::vector<drift::RankProof> rank_proofs(st.rank.size());
-  for (std::size_t i = 0; i < st.rank.size(); ++i) {
-    const RankEntry& e = st.rank[i];
-    const std::string name =
-        e.tensor < c.base.tensors.size() ? quote_untrusted(c.base.tensors[e.tensor].name) : std::to_string(e.tensor);
-    rank_statements.push_back(rank_drift_statement(e, st.norm.range_limb_bits));
-    const drift::DriftStatus s = drift::RankLayout::make(c.base, c.candidate, rank_statements[i], rank_layouts[i]);
+  for (const RankEntry& e : st.rank) rank_statements.push_back(rank_drift_statement(e, st.norm.range_limb_bits));
+  const bool has_ranks = !st.rank.empty();
+  drift::RankBatchLayout rank_layout;
+  drift::RankProof rank_proof;
+  if (has_ranks) {
+    for (std::size_t i = 0; i < st.rank.size(); ++i) {
+      const RankEntry& e = st.rank[i];
+      drift::RankLayout l;
+      const drift::DriftStatus s = drift::RankLayout::make(c.base, c.candidate, rank_statements[i], l);
+      if (s != drift::DriftStatus::kOk) {
+        const std::string name = e.tensor < c.base.tensors.size() ? quote_untrusted(c.base.tensors[e.tensor].name)
+                                                                  : std::to_string(e.tensor);
+        fail = {"statement", fmt::format("tensor {}: the rank statement (r = {}, bu = {}, t = {}) does not fit the "
+                                         "commitments: {}",
+                                         name, e.rank, e.factor_bits, e.shift, drift::drift_status_name(s))};
+        return report;
+      }
+    }
+    const drift::DriftStatus s = drift::RankBatchLayout::make(c.base, c.candidate, rank_statements, rank_layout);
     if (s != drift::DriftStatus::kOk) {
-      fail = {"statement", fmt::format("tensor {}: the rank statement (r = {}, bu = {}, t = {}) does not fit the "
-                                       "commitments: {}",
-                                       name, e.rank, e.factor_bits, e.shift, drift::drift_status_name(s))};
+      fail = {"statement", fmt::format("the rank statement does not fit the commitments: {}", drift::drift_status_name(s))};
       return report;
     }
-    const drift::DriftResult p = drift::RankProof::parse(c.rank_proofs[i].proof, c.base, c.candidate,
-                                                         rank_statements[i], rank_layouts[i], rank_proofs[i]);
+    const drift::DriftResult p =
+        drift::RankProof::parse(c.rank_proof, c.base, c.candidate, rank_statements, rank_layout, rank_proof);
     if (!p.ok()) {
-      fail = {"format", fmt::format("rank proof of tensor {}: {}", name, drift_reason(p))};
+      fail = {"format", "rank proof: " + drift_reason(p)};
       return report;
     }
+  } else if (!c.rank_proof.empty()) {
+    fail = {"format", "a rank proof without rank tensors"};
+    return report;
   }
 
   if (c.entry_counts.size() != st.entries.size()) {
@@ -486,12 +498,12 @@ VerifyReport verify_impl(std::span<const std::uint8_t> bytes, const policy::Poli
         check(s.num_vars, s.num_polys, "norm proof group");
       }
     }
-    for (std::size_t i = 0; i < st.rank.size() && !fail.failed(); ++i) {
-      const crypto::Status s = drift::rank_check_security(c.params, rank_layouts[i], c.base, c.candidate,
-                                                          rank_statements[i], crypto::kBasefoldTargetBits);
+    if (has_ranks && !fail.failed()) {
+      const crypto::Status s = drift::rank_check_security(c.params, rank_layout, c.base, c.candidate,
+                                                          rank_statements, crypto::kBasefoldTargetBits);
       if (s != crypto::Status::kOk) {
-        fail = {"parameters", fmt::format("rank proof {}: {}: below the proven {}-bit floor", i,
-                                          crypto::status_name(s), crypto::kBasefoldTargetBits)};
+        fail = {"parameters", fmt::format("rank proof: {}: below the proven {}-bit floor", crypto::status_name(s),
+                                          crypto::kBasefoldTargetBits)};
       }
     }
     if (has_entries && !fail.failed()) {
@@ -601,25 +613,33 @@ VerifyReport verify_impl(std::span<const std::uint8_t> bytes, const policy::Poli
     fail = {"statement", "norm budgets without norm tensors"};
     return report;
   }
-  for (std::size_t i = 0; i < st.rank.size(); ++i) {
-    const RankEntry& e = st.rank[i];
-    const std::string name = quote_untrusted(c.base.tensors[e.tensor].name);
+  if (has_ranks) {
     drift::RankVerifyOptions rank_options;
     rank_options.min_security_bits = options.insecure_test_parameters ? 0 : crypto::kBasefoldTargetBits;
-    const drift::DriftResult r = drift::verify_rank(c.base, c.candidate, rank_statements[i],
-                                                    c.rank_proofs[i].disclosure, rank_proofs[i], t, rank_options);
+    const drift::DriftResult r =
+        drift::verify_ranks(c.base, c.candidate, rank_statements, c.rank_disclosures, rank_proof, t, rank_options);
     if (r.status == drift::DriftStatus::kBoundExceeded) {
-      fail = {"bounds", fmt::format("tensor {}: the proven rank-{} residual exceeds the absolute bound", name, e.rank)};
-      return report;
+      for (std::size_t i = 0; i < st.rank.size(); ++i) {
+        if (rank_statements[i].bound == drift::RankBoundKind::kAbsolute &&
+            c.rank_disclosures[i].value() > rank_statements[i].max_residual_squares) {
+          fail = {"bounds", fmt::format("tensor {}: the proven rank-{} residual exceeds the absolute bound",
+                                        quote_untrusted(c.base.tensors[st.rank[i].tensor].name), st.rank[i].rank)};
+          return report;
+        }
+      }
     }
     if (!r.ok()) {
-      fail = {"rank proof", fmt::format("tensor {}: {}", name, drift_reason(r))};
+      fail = {"rank proof", drift_reason(r)};
       return report;
     }
+  }
+  for (std::size_t i = 0; i < st.rank.size(); ++i) {
+    const RankEntry& e = st.rank[i];
     if (e.has_relative) {
       const uint128 q = c.disclosure.items[layout.tensors[e.norm_position].first_item + 1].value();
-      if (!rank_bounds_hold(e, c.rank_proofs[i].disclosure.value(), q)) {
-        fail = {"bounds", fmt::format("tensor {}: the proven rank-{} residual exceeds the relative bound", name, e.rank)};
+      if (!rank_bounds_hold(e, c.rank_disclosures[i].value(), q)) {
+        fail = {"bounds", fmt::format("tensor {}: the proven rank-{} residual exceeds the relative bound",
+                                      quote_untrusted(c.base.tensors[e.tensor].name), e.rank)};
         return report;
       }
     }
@@ -853,13 +873,17 @@ ProveResult prove_certificate(const policy::Policy& policy, const Checkpoint& ba
       }
     }
   }
-  if (!c.statement.rank.empty()) phase(6, "rank proofs");
+  if (!c.statement.rank.empty()) {
+    phase(6, "rank proof");
+    std::vector<drift::RankStatement> claims;
+    for (const RankEntry& e : c.statement.rank) claims.push_back(rank_drift_statement(e, c.statement.norm.range_limb_bits));
+    drift::RankProverOutput out = drift::prove_ranks_factors(c.base, bg, c.candidate, cg, claims, rank_factors, t);
+    c.rank_disclosures = std::move(out.disclosures);
+    c.rank_proof = out.proof.serialize();
+  }
   for (std::size_t i = 0; i < c.statement.rank.size(); ++i) {
     const RankEntry& e = c.statement.rank[i];
-    const drift::RankStatement rs = rank_drift_statement(e, c.statement.norm.range_limb_bits);
-    drift::RankProverOutput out = drift::prove_rank_factors(c.base, bg, c.candidate, cg, rs, rank_factors[i], t);
-    c.rank_proofs.push_back({out.disclosure, out.proof.serialize()});
-    const uint128 r = out.disclosure.value();
+    const uint128 r = c.rank_disclosures[i].value();
     const uint128 q = e.has_relative ? c.disclosure.items[layout.tensors[e.norm_position].first_item + 1].value() : 0;
     if (!rank_bounds_hold(e, r, q)) {
       const commitment::TensorRecord& rec = c.base.tensors[e.tensor];

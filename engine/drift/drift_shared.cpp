@@ -78,6 +78,11 @@ crypto::Status read_opening(crypto::ProofReader& r, const crypto::BasefoldParams
   return crypto::BasefoldProof::parse(*blob, params, shapes, opening);
 }
 
+void insert_group(std::vector<std::uint32_t>& groups, std::uint32_t g) {
+  const auto it = std::lower_bound(groups.begin(), groups.end(), g);
+  if (it == groups.end() || *it != g) groups.insert(it, g);
+}
+
 std::size_t group_position(std::span<const std::uint32_t> groups, std::uint32_t g) {
   return static_cast<std::size_t>(std::lower_bound(groups.begin(), groups.end(), g) - groups.begin());
 }

@@ -70,6 +70,8 @@ crypto::Status read_opening(crypto::ProofReader& r, const crypto::BasefoldParams
                             std::span<const crypto::BasefoldGroupShape> shapes,
                             std::vector<std::vector<crypto::Fp3>>& values, crypto::BasefoldProof& opening);
 
+// Adds group `g` to an ascending list of distinct groups.
+void insert_group(std::vector<std::uint32_t>& groups, std::uint32_t g);
 // The position of group `g` in an ascending list of groups.
 std::size_t group_position(std::span<const std::uint32_t> groups, std::uint32_t g);
 

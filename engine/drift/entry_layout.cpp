@@ -7,15 +7,6 @@
 #include "engine/drift/drift_shared.h"
 
 namespace fti::drift {
-namespace {
-
-void insert_sorted(std::vector<std::uint32_t>& v, std::uint32_t x) {
-  const auto it = std::lower_bound(v.begin(), v.end(), x);
-  if (it == v.end() || *it != x) v.insert(it, x);
-}
-
-}  // namespace
-
 DriftStatus EntryLayout::make(const commitment::ModelCommitment& base, const commitment::ModelCommitment& candidate,
                               const EntryStatement& st, EntryLayout& out) {
   out = EntryLayout{};
@@ -61,8 +52,8 @@ DriftStatus EntryLayout::make(const commitment::ModelCommitment& base, const com
     l.size_class = static_cast<std::size_t>(std::lower_bound(sizes.begin(), sizes.end(), l.num_vars) - sizes.begin());
     EntryClassLayout& cl = out.classes[l.size_class];
     cl.claims.push_back(i);
-    insert_sorted(cl.base_groups, l.base_group);
-    insert_sorted(cl.candidate_groups, l.candidate_group);
+    insert_group(cl.base_groups, l.base_group);
+    insert_group(cl.candidate_groups, l.candidate_group);
     if (st.claims[i].max_abs) {
       l.abs_poly = cl.witness_polys;
       cl.witness_polys += 2;

@@ -1,6 +1,9 @@
 // Low-rank drift proofs with residual (docs/PROTOCOL.md, section 10.5).
 //
-// For one tensor the prover shows integer factors U, V (range-proven to
+// One proof for every rank claim of a certificate, batched by class (equal
+// matrix view and rank variables: one residual sumcheck, one opening of the
+// model groups, one factor sumcheck, one U and one V opening per class) and
+// one range argument. For each claim's tensor the prover shows integer factors U, V (range-proven to
 // [-2^(bu-1), 2^(bu-1))) and the integer R = sum_x E(x)^2 of the residual
 // E = 2^t (C - B) - U V^T, without any sum wrapping modulo p: block sums of
 // E^2 (block size from the public bound E_max) are committed as limbs and
@@ -30,61 +33,72 @@ namespace fti::drift {
 
 struct RankProverOutput {
   RankProof proof;
-  NormStatistic disclosure;  // R = 2^32 H + L
+  std::vector<NormStatistic> disclosures;  // per claim: R = 2^32 H + L
 };
 
-// Honest prover: factors from rank_factorize. Throws Error(kInput) for a
-// statement the commitments do not support (naming the DriftStatus),
-// Error(kIntegrity) for a group that is not the committed one. Does not
-// refuse R above the bound (the verifier reports kBoundExceeded).
-RankProverOutput prove_rank(const commitment::ModelCommitment& base,
-                            std::span<const crypto::BasefoldProverData* const> base_groups,
-                            const commitment::ModelCommitment& candidate,
-                            std::span<const crypto::BasefoldProverData* const> candidate_groups,
-                            const RankStatement& statement, crypto::Transcript& transcript);
-
-// Honest prover with the caller's integer factors (refused out of range).
-RankProverOutput prove_rank_factors(const commitment::ModelCommitment& base,
+// Every claim's base and candidate tables from the prover's groups
+// (Error(kIntegrity) for a group that is not the committed one).
+std::vector<RankTables> rank_tables(const commitment::ModelCommitment& base,
                                     std::span<const crypto::BasefoldProverData* const> base_groups,
                                     const commitment::ModelCommitment& candidate,
                                     std::span<const crypto::BasefoldProverData* const> candidate_groups,
-                                    const RankStatement& statement, const RankFactors& factors,
-                                    crypto::Transcript& transcript);
+                                    const RankBatchLayout& layout);
 
-// The range argument's sources: hi, lo, U, V.
-std::vector<crypto::RangeValueSource> rank_range_sources(const RankCommitted& committed);
+// Honest prover: factors from rank_factorize. Throws Error(kInput) for
+// claims the commitments do not support (naming the DriftStatus),
+// Error(kIntegrity) for a group that is not the committed one. Does not
+// refuse R above a bound (the verifier reports kBoundExceeded).
+RankProverOutput prove_ranks(const commitment::ModelCommitment& base,
+                             std::span<const crypto::BasefoldProverData* const> base_groups,
+                             const commitment::ModelCommitment& candidate,
+                             std::span<const crypto::BasefoldProverData* const> candidate_groups, RankClaims claims,
+                             crypto::Transcript& transcript);
 
-// The protocol on a caller-supplied witness, commitments and range data, NOT
-// checked against each other or the tables: for tests that play a cheating
-// prover. Soundness never depends on the prover.
-RankProverOutput prove_rank_with(const commitment::ModelCommitment& base,
-                                 std::span<const crypto::BasefoldProverData* const> base_groups,
-                                 const commitment::ModelCommitment& candidate,
-                                 std::span<const crypto::BasefoldProverData* const> candidate_groups,
-                                 const RankStatement& statement, const RankLayout& layout, const RankTables& tables,
-                                 const RankWitness& witness, const RankCommitted& committed,
-                                 const crypto::RangeProverData& range, crypto::Transcript& transcript);
+// Honest prover with the caller's integer factors, one per claim (refused
+// out of range).
+RankProverOutput prove_ranks_factors(const commitment::ModelCommitment& base,
+                                     std::span<const crypto::BasefoldProverData* const> base_groups,
+                                     const commitment::ModelCommitment& candidate,
+                                     std::span<const crypto::BasefoldProverData* const> candidate_groups,
+                                     RankClaims claims, std::span<const RankFactors> factors,
+                                     crypto::Transcript& transcript);
+
+// The range argument's sources, per claim: hi, lo, U, V in its class's groups.
+std::vector<crypto::RangeValueSource> rank_range_sources(const RankBatchLayout& layout,
+                                                         std::span<const RankCommitted> committed);
+
+// The protocol on caller-supplied witnesses (per claim), commitments (per
+// class) and range data, NOT checked against each other or the tables: for
+// tests that play a cheating prover. Soundness never depends on the prover.
+RankProverOutput prove_ranks_with(const commitment::ModelCommitment& base,
+                                  std::span<const crypto::BasefoldProverData* const> base_groups,
+                                  const commitment::ModelCommitment& candidate,
+                                  std::span<const crypto::BasefoldProverData* const> candidate_groups,
+                                  RankClaims claims, const RankBatchLayout& layout, std::span<const RankTables> tables,
+                                  std::span<const RankWitness> witnesses, std::span<const RankCommitted> committed,
+                                  const crypto::RangeProverData& range, crypto::Transcript& transcript);
 
 using RankVerifyOptions = DriftVerifyOptions;
 
-// kOk only if every check of section 10.5.5 passes and the bound holds.
+// kOk only if every check of section 10.5.5 passes and every bound holds.
 // Never throws on adversarial input.
-[[nodiscard]] DriftResult verify_rank(const commitment::ModelCommitment& base,
-                                      const commitment::ModelCommitment& candidate, const RankStatement& statement,
-                                      const NormStatistic& disclosure, const RankProof& proof,
-                                      crypto::Transcript& transcript, const RankVerifyOptions& options = {});
-[[nodiscard]] DriftResult verify_rank_bytes(const commitment::ModelCommitment& base,
-                                            const commitment::ModelCommitment& candidate,
-                                            const RankStatement& statement, const NormStatistic& disclosure,
-                                            std::span<const std::uint8_t> proof, crypto::Transcript& transcript,
-                                            const RankVerifyOptions& options = {});
+[[nodiscard]] DriftResult verify_ranks(const commitment::ModelCommitment& base,
+                                       const commitment::ModelCommitment& candidate, RankClaims claims,
+                                       std::span<const NormStatistic> disclosures, const RankProof& proof,
+                                       crypto::Transcript& transcript, const RankVerifyOptions& options = {});
+[[nodiscard]] DriftResult verify_ranks_bytes(const commitment::ModelCommitment& base,
+                                             const commitment::ModelCommitment& candidate, RankClaims claims,
+                                             std::span<const NormStatistic> disclosures,
+                                             std::span<const std::uint8_t> proof, crypto::Transcript& transcript,
+                                             const RankVerifyOptions& options = {});
 
-// The floor for every group the proof opens: base and candidate groups, U,
-// V, the block group, the range argument's limb groups (checked at 2^16
-// polynomials of each vector's size) and its multiplicities (L variables).
-[[nodiscard]] crypto::Status rank_check_security(const crypto::BasefoldParams& params, const RankLayout& layout,
+// The floor for every group the proof opens: per class its base and
+// candidate groups, U, V (M polynomials each), the block group (m, 2M); the
+// range argument's limb groups (checked at 2^16 polynomials of each class's
+// sizes) and its multiplicities (L variables).
+[[nodiscard]] crypto::Status rank_check_security(const crypto::BasefoldParams& params, const RankBatchLayout& layout,
                                                  const commitment::ModelCommitment& base,
-                                                 const commitment::ModelCommitment& candidate,
-                                                 const RankStatement& statement, unsigned min_bits);
+                                                 const commitment::ModelCommitment& candidate, RankClaims claims,
+                                                 unsigned min_bits);
 
 }  // namespace fti::drift

@@ -1,5 +1,7 @@
 #include "engine/drift/rank_layout.h"
 
+#include <algorithm>
+#include <array>
 #include <bit>
 
 #include "engine/commitment/fixed_point.h"
@@ -7,7 +9,17 @@
 #include "engine/drift/norm_statement.h"
 
 namespace fti::drift {
+namespace {
 
+// A claim's four range vectors (10.5.4): hi, lo unsigned; U, V signed bu bits.
+void add_range_vectors(crypto::RangeStatement& range, const RankLayout& l, const RankStatement& st) {
+  range.vectors.push_back({l.block_vars, kNormHiBits, false});
+  range.vectors.push_back({l.block_vars, kNormLoBits, false});
+  range.vectors.push_back({l.u_vars(), st.factor_bits, true});
+  range.vectors.push_back({l.v_vars(), st.factor_bits, true});
+}
+
+}  // namespace
 DriftStatus RankLayout::make(const commitment::ModelCommitment& base, const commitment::ModelCommitment& candidate,
                              const RankStatement& st, RankLayout& out) {
   out = RankLayout{};
@@ -50,17 +62,70 @@ DriftStatus RankLayout::make(const commitment::ModelCommitment& base, const comm
   while (k < kMaxRankBlockSizeVars && (square << (k + 1)) < limit) ++k;
   out.block_size_vars = k;
   out.block_vars = out.num_vars > k ? out.num_vars - k : 0;
-  if (rank_range_statement(out, st).check() != crypto::Status::kOk) return DriftStatus::kBadStatement;
+  crypto::RangeStatement range;
+  range.limb_bits = st.range_limb_bits;
+  add_range_vectors(range, out, st);
+  if (range.check() != crypto::Status::kOk) return DriftStatus::kBadStatement;
   return DriftStatus::kOk;
 }
 
-crypto::RangeStatement rank_range_statement(const RankLayout& layout, const RankStatement& statement) {
+DriftStatus RankBatchLayout::make(const commitment::ModelCommitment& base,
+                                  const commitment::ModelCommitment& candidate, RankClaims claims,
+                                  RankBatchLayout& out) {
+  out = RankBatchLayout{};
+  if (claims.empty() || claims.size() > kMaxRankClaims) return DriftStatus::kBadStatement;
+  using Key = std::array<unsigned, 3>;  // (lr, lc, kr)
+  std::vector<Key> keys;
+  for (std::size_t i = 0; i < claims.size(); ++i) {
+    if (i > 0 && (claims[i].tensor <= claims[i - 1].tensor ||
+                  claims[i].range_limb_bits != claims[0].range_limb_bits)) {
+      return DriftStatus::kBadStatement;
+    }
+    RankLayout l;
+    if (const DriftStatus s = RankLayout::make(base, candidate, claims[i], l); s != DriftStatus::kOk) return s;
+    out.claims.push_back(l);
+    keys.push_back({l.log_rows, l.log_cols, l.rank_vars});
+  }
+  std::vector<Key> sorted = keys;
+  std::sort(sorted.begin(), sorted.end());
+  sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
+  out.classes.resize(sorted.size());
+  for (std::size_t c = 0; c < sorted.size(); ++c) {
+    RankClassLayout& cl = out.classes[c];
+    cl.log_rows = sorted[c][0];
+    cl.log_cols = sorted[c][1];
+    cl.rank_vars = sorted[c][2];
+    cl.num_vars = cl.log_rows + cl.log_cols;
+    cl.block_size_vars = kMaxRankBlockSizeVars;
+  }
+  for (std::size_t i = 0; i < claims.size(); ++i) {
+    RankLayout& l = out.claims[i];
+    l.size_class = static_cast<std::size_t>(std::lower_bound(sorted.begin(), sorted.end(), keys[i]) - sorted.begin());
+    RankClassLayout& cl = out.classes[l.size_class];
+    l.position = cl.claims.size();
+    cl.claims.push_back(i);
+    cl.block_size_vars = std::min(cl.block_size_vars, l.block_size_vars);
+    insert_group(cl.base_groups, l.base_group);
+    insert_group(cl.candidate_groups, l.candidate_group);
+  }
+  // A smaller block keeps every claim's 2^k E_max^2 below 2^63.
+  for (RankClassLayout& cl : out.classes) {
+    cl.block_vars = cl.num_vars > cl.block_size_vars ? cl.num_vars - cl.block_size_vars : 0;
+    for (const std::size_t i : cl.claims) {
+      out.claims[i].block_size_vars = cl.block_size_vars;
+      out.claims[i].block_vars = cl.block_vars;
+    }
+  }
+  if (rank_range_statement(out, claims).check() != crypto::Status::kOk) return DriftStatus::kBadStatement;
+  return DriftStatus::kOk;
+}
+
+crypto::RangeStatement rank_range_statement(const RankBatchLayout& layout, RankClaims claims) {
   crypto::RangeStatement range;
-  range.limb_bits = statement.range_limb_bits;
-  range.vectors.push_back({layout.block_vars, kNormHiBits, false});
-  range.vectors.push_back({layout.block_vars, kNormLoBits, false});
-  range.vectors.push_back({layout.u_vars(), statement.factor_bits, true});
-  range.vectors.push_back({layout.v_vars(), statement.factor_bits, true});
+  range.limb_bits = claims.empty() ? crypto::kDefaultRangeLimbBits : claims[0].range_limb_bits;
+  for (std::size_t i = 0; i < layout.claims.size() && i < claims.size(); ++i) {
+    add_range_vectors(range, layout.claims[i], claims[i]);
+  }
   return range;
 }
 

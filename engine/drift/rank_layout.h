@@ -9,9 +9,17 @@
 // Blocks. E_max = 2^t (max_abs(B) + max_abs(C)) + r 2^(2 bu - 2) bounds |E|;
 // a block has 2^k entries, k the largest (<= 15) with 2^k E_max^2 < 2^63;
 // m = max(n - k, 0) block-index variables, the low ones, as for the norm.
+// Classes. Claims of equal (lr, lc, kr) form a class, ordered by that key:
+// one block size (the smallest k of its claims: every claim's sums stay
+// below 2^63), one U group and one V group of one polynomial per claim, one
+// block group (hi, lo per claim), one residual sumcheck, one opening of the
+// base and candidate groups holding its tensors, one factor sumcheck.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <span>
+#include <vector>
 
 #include "engine/commitment/model_commitment.h"
 #include "engine/common/int128.h"
@@ -22,6 +30,8 @@
 namespace fti::drift {
 
 struct RankLayout {
+  std::size_t size_class = 0;  // in a RankBatchLayout: its class,
+  std::size_t position = 0;    // and its place there
   std::uint32_t base_index = 0, candidate_index = 0;
   std::uint32_t base_group = 0, base_poly = 0;
   std::uint32_t candidate_group = 0, candidate_poly = 0;
@@ -48,8 +58,35 @@ struct RankLayout {
                           const RankStatement& statement, RankLayout& out);
 };
 
-// The range statement: hi (m variables, 31 bits), lo (m, 32 bits), unsigned;
-// U (kr + lr variables), V (kr + lc), signed bu bits; limb size L.
-crypto::RangeStatement rank_range_statement(const RankLayout& layout, const RankStatement& statement);
+struct RankClassLayout {
+  unsigned log_rows = 0, log_cols = 0, rank_vars = 0, num_vars = 0;
+  unsigned block_size_vars = 0, block_vars = 0;  // k = min over its claims, m = max(n - k, 0)
+  std::vector<std::size_t> claims;               // statement positions, ascending
+  std::vector<std::uint32_t> base_groups, candidate_groups;  // distinct model groups opened, ascending
+
+  unsigned u_vars() const noexcept { return rank_vars + log_rows; }
+  unsigned v_vars() const noexcept { return rank_vars + log_cols; }
+  std::size_t size() const noexcept { return claims.size(); }
+};
+
+// The claims of a proof: tensors strictly ascending, one limb size.
+using RankClaims = std::span<const RankStatement>;
+
+struct RankBatchLayout {
+  std::vector<RankLayout> claims;        // per claim; k and m are its class's
+  std::vector<RankClassLayout> classes;  // by (lr, lc, kr) ascending
+
+  // kOk and `out`, or kBadStatement (no claim or more than kMaxRankClaims,
+  // tensors not strictly ascending, limb sizes that differ, a range
+  // statement the range argument refuses), or the first claim's failure of
+  // RankLayout::make.
+  static DriftStatus make(const commitment::ModelCommitment& base, const commitment::ModelCommitment& candidate,
+                          RankClaims claims, RankBatchLayout& out);
+};
+
+// The range statement: per claim in statement order hi (m variables, 31
+// bits), lo (m, 32 bits), unsigned; U (kr + lr variables), V (kr + lc),
+// signed bu bits; limb size L.
+crypto::RangeStatement rank_range_statement(const RankBatchLayout& layout, RankClaims claims);
 
 }  // namespace fti::drift

@@ -20,35 +20,46 @@ DriftResult malformed(Status detail) { return {DriftStatus::kMalformed, detail};
 
 std::vector<crypto::BasefoldGroupShape> rank_opening_shapes(const commitment::ModelCommitment& base,
                                                             const commitment::ModelCommitment& candidate,
-                                                            const RankLayout& layout) {
-  return {{base.groups[layout.base_group].num_vars, base.groups[layout.base_group].num_polys},
-          {candidate.groups[layout.candidate_group].num_vars, candidate.groups[layout.candidate_group].num_polys},
-          {layout.block_vars, 2}};
+                                                            const RankClassLayout& cls) {
+  std::vector<crypto::BasefoldGroupShape> shapes = model_group_shapes(base, candidate, cls.base_groups,
+                                                                      cls.candidate_groups);
+  shapes.push_back({cls.block_vars, 2 * cls.size()});
+  return shapes;
 }
 
-std::vector<crypto::RangeValueBinding> rank_range_bindings(const crypto::BasefoldCommitment& blocks,
-                                                           const crypto::BasefoldCommitment& u,
-                                                           const crypto::BasefoldCommitment& v) {
-  return {{blocks, 0}, {blocks, 1}, {u, 0}, {v, 0}};
+std::vector<crypto::RangeValueBinding> rank_range_bindings(const RankBatchLayout& layout,
+                                                           std::span<const RankClassProof> classes) {
+  std::vector<crypto::RangeValueBinding> out;
+  for (const RankLayout& l : layout.claims) {
+    const RankClassProof& c = classes[l.size_class];
+    out.push_back({c.block_commitment, 2 * l.position});
+    out.push_back({c.block_commitment, 2 * l.position + 1});
+    out.push_back({c.u_commitment, l.position});
+    out.push_back({c.v_commitment, l.position});
+  }
+  return out;
 }
 
 std::vector<std::uint8_t> RankProof::serialize() const {
   ByteWriter w;
-  crypto::write_blob(w, u_commitment.serialize());
-  crypto::write_blob(w, v_commitment.serialize());
-  crypto::write_blob(w, block_commitment.serialize());
-  crypto::write_blob(w, residual_sumcheck.serialize());
-  write_opening(w, opened_values, residual_opening);
-  crypto::write_blob(w, factor_sumcheck.serialize());
-  crypto::write_blob(w, u_opening.serialize());
-  crypto::write_blob(w, v_opening.serialize());
+  w.u32(static_cast<std::uint32_t>(classes.size()));
+  for (const RankClassProof& c : classes) {
+    crypto::write_blob(w, c.u_commitment.serialize());
+    crypto::write_blob(w, c.v_commitment.serialize());
+    crypto::write_blob(w, c.block_commitment.serialize());
+    crypto::write_blob(w, c.residual_sumcheck.serialize());
+    write_opening(w, c.opened_values, c.residual_opening);
+    crypto::write_blob(w, c.factor_sumcheck.serialize());
+    crypto::write_blob(w, c.u_opening.serialize());
+    crypto::write_blob(w, c.v_opening.serialize());
+  }
   crypto::write_blob(w, range.serialize());
   return std::move(w).take();
 }
 
 DriftResult RankProof::parse(std::span<const std::uint8_t> bytes, const commitment::ModelCommitment& base,
-                             const commitment::ModelCommitment& candidate, const RankStatement& statement,
-                             const RankLayout& layout, RankProof& out) {
+                             const commitment::ModelCommitment& candidate, RankClaims claims,
+                             const RankBatchLayout& layout, RankProof& out) {
   try {
     out = RankProof{};
     const crypto::BasefoldParams& params = base.params;
@@ -60,9 +71,6 @@ DriftResult RankProof::parse(std::span<const std::uint8_t> bytes, const commitme
       if (c.num_vars != n || c.num_polys != m) return Status::kWrongLength;
       return Status::kOk;
     };
-    if (const Status s = commitment(out.u_commitment, layout.u_vars(), 1); s != Status::kOk) return malformed(s);
-    if (const Status s = commitment(out.v_commitment, layout.v_vars(), 1); s != Status::kOk) return malformed(s);
-    if (const Status s = commitment(out.block_commitment, layout.block_vars, 2); s != Status::kOk) return malformed(s);
     auto sumcheck = [&](crypto::SumcheckProof& p) -> Status {
       const auto blob = r.blob(r.remaining());
       if (!blob) return r.status();
@@ -73,21 +81,31 @@ DriftResult RankProof::parse(std::span<const std::uint8_t> bytes, const commitme
       if (!blob) return r.status();
       return crypto::BasefoldProof::parse(*blob, params, shapes, p);
     };
-    if (const Status s = sumcheck(out.residual_sumcheck); s != Status::kOk) return malformed(s);
-    const std::vector<crypto::BasefoldGroupShape> shapes = rank_opening_shapes(base, candidate, layout);
-    if (const Status s = read_opening(r, params, shapes, out.opened_values, out.residual_opening); s != Status::kOk) {
-      return malformed(s);
+    if (!r.exact_count(layout.classes.size(), Status::kWrongLength)) return malformed(r.status());
+    out.classes.resize(layout.classes.size());
+    for (std::size_t k = 0; k < layout.classes.size(); ++k) {
+      const RankClassLayout& cl = layout.classes[k];
+      RankClassProof& c = out.classes[k];
+      if (const Status s = commitment(c.u_commitment, cl.u_vars(), cl.size()); s != Status::kOk) return malformed(s);
+      if (const Status s = commitment(c.v_commitment, cl.v_vars(), cl.size()); s != Status::kOk) return malformed(s);
+      if (const Status s = commitment(c.block_commitment, cl.block_vars, 2 * cl.size()); s != Status::kOk) {
+        return malformed(s);
+      }
+      if (const Status s = sumcheck(c.residual_sumcheck); s != Status::kOk) return malformed(s);
+      const std::vector<crypto::BasefoldGroupShape> shapes = rank_opening_shapes(base, candidate, cl);
+      if (const Status s = read_opening(r, params, shapes, c.opened_values, c.residual_opening); s != Status::kOk) {
+        return malformed(s);
+      }
+      if (const Status s = sumcheck(c.factor_sumcheck); s != Status::kOk) return malformed(s);
+      const crypto::BasefoldGroupShape u_shape[] = {{cl.u_vars(), cl.size()}};
+      const crypto::BasefoldGroupShape v_shape[] = {{cl.v_vars(), cl.size()}};
+      if (const Status s = opening(c.u_opening, u_shape); s != Status::kOk) return malformed(s);
+      if (const Status s = opening(c.v_opening, v_shape); s != Status::kOk) return malformed(s);
     }
-    if (const Status s = sumcheck(out.factor_sumcheck); s != Status::kOk) return malformed(s);
-    const crypto::BasefoldGroupShape u_shape[] = {{layout.u_vars(), 1}};
-    const crypto::BasefoldGroupShape v_shape[] = {{layout.v_vars(), 1}};
-    if (const Status s = opening(out.u_opening, u_shape); s != Status::kOk) return malformed(s);
-    if (const Status s = opening(out.v_opening, v_shape); s != Status::kOk) return malformed(s);
     const auto range_blob = r.blob(r.remaining());
     if (!range_blob) return malformed(r.status());
-    const crypto::RangeStatement range_statement = rank_range_statement(layout, statement);
-    const std::vector<crypto::RangeValueBinding> bindings =
-        rank_range_bindings(out.block_commitment, out.u_commitment, out.v_commitment);
+    const crypto::RangeStatement range_statement = rank_range_statement(layout, claims);
+    const std::vector<crypto::RangeValueBinding> bindings = rank_range_bindings(layout, out.classes);
     if (const Status s = crypto::RangeProof::parse(*range_blob, params, range_statement, bindings, out.range);
         s != Status::kOk) {
       return malformed(s);

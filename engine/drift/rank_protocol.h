@@ -1,15 +1,16 @@
 // The transcript steps and the two sumchecks of a low-rank proof that prover
-// and verifier share (docs/PROTOCOL.md, sections 10.5.3-10.5.5).
+// and verifier share (docs/PROTOCOL.md, sections 10.5.3-10.5.5). One residual
+// sumcheck and one factor sumcheck per class (rank_layout.h).
 //
-// Residual sumcheck, over the tensor's n variables, polynomials (index order):
-//   0 Eq(x) = eq(r_blk, x_<m)  1 B  2 C  3 W = U V^T (not committed)
-//   4 hi(x_<m)  5 lo(x_<m)     (Eq, hi, lo periodically extended)
-// claims, with c = 2^-(n-m):
+// Residual sumcheck of a class, over its n variables, polynomials
+//   0 Eq(x) = eq(r_blk, x_<m), then per claim j of the class (class order)
+//   1 + 5j + {0 B, 1 C, 2 W = U V^T (not committed), 3 hi(x_<m), 4 lo(x_<m)}
+// (Eq, hi, lo periodically extended); per claim, with c = 2^-(n-m):
 //   (a) sum_x Eq (2^t (C - B) - W)^2 - c 2^32 Eq hi - c Eq lo = 0
 //   (b) sum_x hi = 2^(n-m) H      (c) sum_x lo = 2^(n-m) L
-// Factor sumcheck, over the kr rank variables, polynomials
-//   0 U'(k) = U(k, rho_row)  1 V'(k) = V(k, rho_col)  2 I(k) = [k < r]
-// one claim: sum_k U' V' I = W(rho) (the residual sumcheck's final evaluation).
+// Factor sumcheck of a class, over its kr rank variables, per claim j
+//   3j + {0 U'(k) = U_j(k, rho_row), 1 V'(k) = V_j(k, rho_col), 2 I(k) = [k < r_j]}
+// one claim each: sum_k U' V' I = W_j(rho) (the residual sumcheck's final evaluation).
 #pragma once
 
 #include <span>
@@ -26,14 +27,16 @@
 
 namespace fti::drift {
 
-inline constexpr std::string_view kRankProtocolId = "fti.drift.rank.v1";
+inline constexpr std::string_view kRankProtocolId = "fti.drift.rank.v2";
 
 inline constexpr std::string_view kRankLabelProtocol = "drift.rank.protocol";
 inline constexpr std::string_view kRankLabelParams = "drift.rank.params";
 inline constexpr std::string_view kRankLabelBaseRoot = "drift.rank.base_root";
 inline constexpr std::string_view kRankLabelCandidateRoot = "drift.rank.candidate_root";
+inline constexpr std::string_view kRankLabelClaims = "drift.rank.claims";
 inline constexpr std::string_view kRankLabelTensorName = "drift.rank.tensor_name";
 inline constexpr std::string_view kRankLabelTensor = "drift.rank.tensor";
+inline constexpr std::string_view kRankLabelClass = "drift.rank.class";
 inline constexpr std::string_view kRankLabelFactorGroups = "drift.rank.factor_groups";
 inline constexpr std::string_view kRankLabelUCommitment = "drift.rank.u_commitment";
 inline constexpr std::string_view kRankLabelVCommitment = "drift.rank.v_commitment";
@@ -42,33 +45,49 @@ inline constexpr std::string_view kRankLabelBlockCommitment = "drift.rank.block_
 inline constexpr std::string_view kRankLabelDisclosed = "drift.rank.disclosed";
 inline constexpr std::string_view kRankLabelBlockPoint = "drift.rank.block_point";
 
-inline constexpr std::size_t kRankEqPoly = 0, kRankBasePoly = 1, kRankCandidatePoly = 2, kRankProductPoly = 3,
-                             kRankHiPoly = 4, kRankLoPoly = 5;
-inline constexpr std::size_t kRankUPoly = 0, kRankVPoly = 1, kRankIndicatorPoly = 2;
+inline constexpr std::uint32_t kRankEqPoly = 0;
+// Offsets of a claim's polynomials in its class's residual sumcheck.
+inline constexpr std::uint32_t kRankBasePoly = 0, kRankCandidatePoly = 1, kRankProductPoly = 2, kRankHiPoly = 3,
+                               kRankLoPoly = 4, kRankResidualPolysPerClaim = 5;
+// Offsets in the factor sumcheck.
+inline constexpr std::uint32_t kRankUPoly = 0, kRankVPoly = 1, kRankIndicatorPoly = 2, kRankFactorPolysPerClaim = 3;
 
-// Steps 1-3: protocol id, parameters, roots, statement and derived layout.
+constexpr std::uint32_t rank_residual_poly(std::size_t position, std::uint32_t which) {
+  return 1 + static_cast<std::uint32_t>(kRankResidualPolysPerClaim * position) + which;
+}
+constexpr std::uint32_t rank_factor_poly(std::size_t position, std::uint32_t which) {
+  return static_cast<std::uint32_t>(kRankFactorPolysPerClaim * position) + which;
+}
+
+// Steps 1-3: protocol id, parameters, roots, every claim (name, statement,
+// its own layout figures).
 void rank_absorb_statement(crypto::Transcript& t, const commitment::ModelCommitment& base,
-                           const commitment::ModelCommitment& candidate, const RankStatement& statement,
-                           const RankLayout& layout);
-// Steps 4-6: U, V and block commitments, disclosed H, L; then r_blk (m coordinates).
-std::vector<crypto::Fp3> rank_absorb_commitments(crypto::Transcript& t, const RankLayout& layout,
-                                                 const crypto::BasefoldCommitment& u,
-                                                 const crypto::BasefoldCommitment& v,
-                                                 const crypto::BasefoldCommitment& blocks,
-                                                 const NormStatistic& disclosure);
+                           const commitment::ModelCommitment& candidate, RankClaims claims,
+                           const RankBatchLayout& layout);
+// Steps 4-5: per class its shape and its U, V and block commitments; then
+// every claim's H, L. Spans per class / per claim.
+void rank_absorb_commitments(crypto::Transcript& t, const RankBatchLayout& layout,
+                             std::span<const crypto::BasefoldCommitment> u,
+                             std::span<const crypto::BasefoldCommitment> v,
+                             std::span<const crypto::BasefoldCommitment> blocks,
+                             std::span<const NormStatistic> disclosures);
+// Step 6 of a class: r_blk (m coordinates).
+std::vector<crypto::Fp3> rank_block_point(crypto::Transcript& t, const RankClassLayout& cls);
 
-crypto::SumcheckStatement rank_residual_statement(const RankLayout& layout, const RankStatement& statement,
-                                                  const NormStatistic& disclosure);
-crypto::SumcheckStatement rank_factor_statement(const RankLayout& layout, const crypto::Fp3& product_value);
+crypto::SumcheckStatement rank_residual_statement(const RankClassLayout& cls, RankClaims claims,
+                                                  std::span<const NormStatistic> disclosures);
+// product_values: W_j(rho) per claim of the class, in class order.
+crypto::SumcheckStatement rank_factor_statement(const RankClassLayout& cls,
+                                                std::span<const crypto::Fp3> product_values);
 
 // I(kappa) = sum_{k < r} eq(k, kappa): the indicator's multilinear extension.
 crypto::Fp3 rank_indicator_eval(std::uint32_t rank, std::span<const crypto::Fp3> kappa);
-std::vector<crypto::Fp> rank_indicator_table(const RankLayout& layout, std::uint32_t rank);
+std::vector<crypto::Fp> rank_indicator_table(unsigned rank_vars, std::uint32_t rank);
 
 // Points: rho = (rho_col, rho_row); U at (kappa, rho_row), V at (kappa, rho_col).
-std::vector<crypto::Fp3> rank_u_point(const RankLayout& layout, std::span<const crypto::Fp3> kappa,
+std::vector<crypto::Fp3> rank_u_point(const RankClassLayout& cls, std::span<const crypto::Fp3> kappa,
                                       std::span<const crypto::Fp3> rho);
-std::vector<crypto::Fp3> rank_v_point(const RankLayout& layout, std::span<const crypto::Fp3> kappa,
+std::vector<crypto::Fp3> rank_v_point(const RankClassLayout& cls, std::span<const crypto::Fp3> kappa,
                                       std::span<const crypto::Fp3> rho);
 
 }  // namespace fti::drift

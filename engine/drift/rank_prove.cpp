@@ -29,96 +29,159 @@ std::vector<Fp3> bind_high(std::span<const Fp> table, unsigned rank_vars, std::s
 
 }  // namespace
 
-std::vector<crypto::RangeValueSource> rank_range_sources(const RankCommitted& committed) {
-  return {{&committed.blocks, 0}, {&committed.blocks, 1}, {&committed.u, 0}, {&committed.v, 0}};
-}
-
-RankProverOutput prove_rank(const commitment::ModelCommitment& base,
-                            std::span<const crypto::BasefoldProverData* const> base_groups,
-                            const commitment::ModelCommitment& candidate,
-                            std::span<const crypto::BasefoldProverData* const> candidate_groups,
-                            const RankStatement& statement, crypto::Transcript& transcript) {
-  const RankLayout layout = layout_or_throw<RankLayout>(base, candidate, statement, "rank proof");
-  const RankTables tables = rank_tables(base, base_groups, candidate, candidate_groups, layout);
-  const RankFactors factors = rank_factorize(layout, statement, tables);
-  return prove_rank_factors(base, base_groups, candidate, candidate_groups, statement, factors, transcript);
-}
-
-RankProverOutput prove_rank_factors(const commitment::ModelCommitment& base,
+std::vector<RankTables> rank_tables(const commitment::ModelCommitment& base,
                                     std::span<const crypto::BasefoldProverData* const> base_groups,
                                     const commitment::ModelCommitment& candidate,
                                     std::span<const crypto::BasefoldProverData* const> candidate_groups,
-                                    const RankStatement& statement, const RankFactors& factors,
-                                    crypto::Transcript& transcript) {
-  const RankLayout layout = layout_or_throw<RankLayout>(base, candidate, statement, "rank proof");
-  const RankTables tables = rank_tables(base, base_groups, candidate, candidate_groups, layout);
-  const RankWitness witness = rank_witness(layout, statement, tables, factors);
-  const RankCommitted committed = rank_commit(base.params, witness);
-  const std::vector<crypto::RangeValueSource> sources = rank_range_sources(committed);
-  const crypto::RangeProverData range =
-      crypto::range_commit(base.params, rank_range_statement(layout, statement), sources);
-  return prove_rank_with(base, base_groups, candidate, candidate_groups, statement, layout, tables, witness, committed,
-                         range, transcript);
+                                    const RankBatchLayout& layout) {
+  std::vector<RankTables> tables;
+  for (const RankLayout& l : layout.claims) {
+    tables.push_back(rank_tables(base, base_groups, candidate, candidate_groups, l));
+  }
+  return tables;
 }
 
-RankProverOutput prove_rank_with(const commitment::ModelCommitment& base,
-                                 std::span<const crypto::BasefoldProverData* const> base_groups,
-                                 const commitment::ModelCommitment& candidate,
-                                 std::span<const crypto::BasefoldProverData* const> candidate_groups,
-                                 const RankStatement& statement, const RankLayout& layout, const RankTables& tables,
-                                 const RankWitness& witness, const RankCommitted& committed,
-                                 const crypto::RangeProverData& range, crypto::Transcript& transcript) {
-  RankProverOutput out;
-  out.disclosure = witness.disclosure;
-  RankProof& proof = out.proof;
-  proof.u_commitment = committed.u.commitment();
-  proof.v_commitment = committed.v.commitment();
-  proof.block_commitment = committed.blocks.commitment();
+std::vector<crypto::RangeValueSource> rank_range_sources(const RankBatchLayout& layout,
+                                                         std::span<const RankCommitted> committed) {
+  std::vector<crypto::RangeValueSource> out;
+  for (const RankLayout& l : layout.claims) {
+    const RankCommitted& c = committed[l.size_class];
+    out.push_back({&c.blocks, 2 * l.position});
+    out.push_back({&c.blocks, 2 * l.position + 1});
+    out.push_back({&c.u, l.position});
+    out.push_back({&c.v, l.position});
+  }
+  return out;
+}
 
-  rank_absorb_statement(transcript, base, candidate, statement, layout);
-  const std::vector<Fp3> block_point = rank_absorb_commitments(transcript, layout, proof.u_commitment,
-                                                               proof.v_commitment, proof.block_commitment,
-                                                               out.disclosure);
-  // Residual sumcheck: Eq, hi, lo periodically extended to 2^n entries.
-  const std::size_t size = std::size_t{1} << layout.num_vars;
-  const std::size_t mask = (std::size_t{1} << layout.block_vars) - 1;
-  const std::vector<Fp3> eq_small = crypto::eq_table(block_point);
-  std::vector<Fp3> eq(size);
-  std::vector<Fp> hi(size), lo(size);
-  for (std::size_t x = 0; x < size; ++x) {
-    eq[x] = eq_small[x & mask];
-    hi[x] = witness.hi[x & mask];
-    lo[x] = witness.lo[x & mask];
+RankProverOutput prove_ranks(const commitment::ModelCommitment& base,
+                             std::span<const crypto::BasefoldProverData* const> base_groups,
+                             const commitment::ModelCommitment& candidate,
+                             std::span<const crypto::BasefoldProverData* const> candidate_groups, RankClaims claims,
+                             crypto::Transcript& transcript) {
+  const RankBatchLayout layout = layout_or_throw<RankBatchLayout>(base, candidate, claims, "rank proof");
+  const std::vector<RankTables> tables = rank_tables(base, base_groups, candidate, candidate_groups, layout);
+  std::vector<RankFactors> factors;
+  for (std::size_t i = 0; i < claims.size(); ++i) factors.push_back(rank_factorize(layout.claims[i], claims[i], tables[i]));
+  return prove_ranks_factors(base, base_groups, candidate, candidate_groups, claims, factors, transcript);
+}
+
+RankProverOutput prove_ranks_factors(const commitment::ModelCommitment& base,
+                                     std::span<const crypto::BasefoldProverData* const> base_groups,
+                                     const commitment::ModelCommitment& candidate,
+                                     std::span<const crypto::BasefoldProverData* const> candidate_groups,
+                                     RankClaims claims, std::span<const RankFactors> factors,
+                                     crypto::Transcript& transcript) {
+  const RankBatchLayout layout = layout_or_throw<RankBatchLayout>(base, candidate, claims, "rank proof");
+  if (factors.size() != claims.size()) throw Error(ErrorCode::kInput, "rank proof: one factor pair per claim");
+  const std::vector<RankTables> tables = rank_tables(base, base_groups, candidate, candidate_groups, layout);
+  std::vector<RankWitness> witnesses;
+  for (std::size_t i = 0; i < claims.size(); ++i) {
+    witnesses.push_back(rank_witness(layout.claims[i], claims[i], tables[i], factors[i]));
   }
-  const crypto::MultilinearRef refs[] = {std::span<const Fp3>(eq), tables.base, tables.candidate,
-                                         std::span<const Fp>(witness.w), std::span<const Fp>(hi),
-                                         std::span<const Fp>(lo)};
-  crypto::SumcheckProverOutput sc =
-      crypto::sumcheck_prove(rank_residual_statement(layout, statement, out.disclosure), refs, transcript);
-  proof.residual_sumcheck = std::move(sc.proof);
-  const std::vector<Fp3> rho = std::move(sc.point);
-  const Fp3 product_value = proof.residual_sumcheck.final_evaluations[kRankProductPoly];
-  {
-    const crypto::BasefoldProverData* groups[] = {base_groups[layout.base_group],
-                                                  candidate_groups[layout.candidate_group], &committed.blocks};
-    crypto::BasefoldOpening opening = crypto::basefold_open(groups, rho, transcript);
-    proof.opened_values = std::move(opening.values);
-    proof.residual_opening = std::move(opening.proof);
+  std::vector<RankCommitted> committed;
+  for (const RankClassLayout& cl : layout.classes) committed.push_back(rank_commit(base.params, cl, witnesses));
+  const std::vector<crypto::RangeValueSource> sources = rank_range_sources(layout, committed);
+  const crypto::RangeProverData range = crypto::range_commit(base.params, rank_range_statement(layout, claims), sources);
+  return prove_ranks_with(base, base_groups, candidate, candidate_groups, claims, layout, tables, witnesses, committed,
+                          range, transcript);
+}
+
+RankProverOutput prove_ranks_with(const commitment::ModelCommitment& base,
+                                  std::span<const crypto::BasefoldProverData* const> base_groups,
+                                  const commitment::ModelCommitment& candidate,
+                                  std::span<const crypto::BasefoldProverData* const> candidate_groups,
+                                  RankClaims claims, const RankBatchLayout& layout, std::span<const RankTables> tables,
+                                  std::span<const RankWitness> witnesses, std::span<const RankCommitted> committed,
+                                  const crypto::RangeProverData& range, crypto::Transcript& transcript) {
+  if (tables.size() != claims.size() || witnesses.size() != claims.size() ||
+      committed.size() != layout.classes.size() || layout.claims.size() != claims.size()) {
+    throw Error(ErrorCode::kInput, "rank proof: one table pair and witness per claim, one commitment set per class");
   }
-  // Factor sumcheck over the rank index.
-  const std::span<const Fp3> rho_col(rho.data(), layout.log_cols);
-  const std::span<const Fp3> rho_row(rho.data() + layout.log_cols, layout.log_rows);
-  const std::vector<Fp3> u_bound = bind_high(witness.u, layout.rank_vars, rho_row);
-  const std::vector<Fp3> v_bound = bind_high(witness.v, layout.rank_vars, rho_col);
-  const std::vector<Fp> indicator = rank_indicator_table(layout, statement.rank);
-  const crypto::MultilinearRef factor_refs[] = {std::span<const Fp3>(u_bound), std::span<const Fp3>(v_bound),
-                                                std::span<const Fp>(indicator)};
-  crypto::SumcheckProverOutput fc =
-      crypto::sumcheck_prove(rank_factor_statement(layout, product_value), factor_refs, transcript);
-  proof.factor_sumcheck = std::move(fc.proof);
-  const std::vector<Fp3> kappa = std::move(fc.point);
-  proof.u_opening = crypto::basefold_open(committed.u, rank_u_point(layout, kappa, rho), transcript).proof;
-  proof.v_opening = crypto::basefold_open(committed.v, rank_v_point(layout, kappa, rho), transcript).proof;
+  RankProverOutput out;
+  for (const RankWitness& w : witnesses) out.disclosures.push_back(w.disclosure);
+  RankProof& proof = out.proof;
+  std::vector<crypto::BasefoldCommitment> u, v, blocks;
+  for (const RankCommitted& c : committed) {
+    u.push_back(c.u.commitment());
+    v.push_back(c.v.commitment());
+    blocks.push_back(c.blocks.commitment());
+  }
+  rank_absorb_statement(transcript, base, candidate, claims, layout);
+  rank_absorb_commitments(transcript, layout, u, v, blocks, out.disclosures);
+
+  proof.classes.resize(layout.classes.size());
+  for (std::size_t k = 0; k < layout.classes.size(); ++k) {
+    const RankClassLayout& cl = layout.classes[k];
+    RankClassProof& cp = proof.classes[k];
+    cp.u_commitment = u[k];
+    cp.v_commitment = v[k];
+    cp.block_commitment = blocks[k];
+    const std::vector<Fp3> block_point = rank_block_point(transcript, cl);
+    // Residual sumcheck: Eq, hi, lo periodically extended to 2^n entries.
+    const std::size_t size = std::size_t{1} << cl.num_vars;
+    const std::size_t mask = (std::size_t{1} << cl.block_vars) - 1;
+    const std::vector<Fp3> eq_small = crypto::eq_table(block_point);
+    std::vector<Fp3> eq(size);
+    for (std::size_t x = 0; x < size; ++x) eq[x] = eq_small[x & mask];
+    std::vector<std::vector<Fp>> extended(2 * cl.size(), std::vector<Fp>(size));
+    std::vector<crypto::MultilinearRef> refs{std::span<const Fp3>(eq)};
+    for (std::size_t j = 0; j < cl.size(); ++j) {
+      const std::size_t i = cl.claims[j];
+      std::vector<Fp>& hi = extended[2 * j];
+      std::vector<Fp>& lo = extended[2 * j + 1];
+      for (std::size_t x = 0; x < size; ++x) {
+        hi[x] = witnesses[i].hi[x & mask];
+        lo[x] = witnesses[i].lo[x & mask];
+      }
+      refs.push_back(tables[i].base);
+      refs.push_back(tables[i].candidate);
+      refs.push_back(std::span<const Fp>(witnesses[i].w));
+      refs.push_back(std::span<const Fp>(hi));
+      refs.push_back(std::span<const Fp>(lo));
+    }
+    crypto::SumcheckProverOutput sc =
+        crypto::sumcheck_prove(rank_residual_statement(cl, claims, out.disclosures), refs, transcript);
+    cp.residual_sumcheck = std::move(sc.proof);
+    const std::vector<Fp3> rho = std::move(sc.point);
+    extended.clear();
+    eq.clear();
+    std::vector<Fp3> product_values;
+    for (std::size_t j = 0; j < cl.size(); ++j) {
+      product_values.push_back(cp.residual_sumcheck.final_evaluations[rank_residual_poly(j, kRankProductPoly)]);
+    }
+    {
+      std::vector<const crypto::BasefoldProverData*> groups;
+      for (const std::uint32_t g : cl.base_groups) groups.push_back(base_groups[g]);
+      for (const std::uint32_t g : cl.candidate_groups) groups.push_back(candidate_groups[g]);
+      groups.push_back(&committed[k].blocks);
+      crypto::BasefoldOpening opening = crypto::basefold_open(groups, rho, transcript);
+      cp.opened_values = std::move(opening.values);
+      cp.residual_opening = std::move(opening.proof);
+    }
+    // Factor sumcheck over the rank index.
+    const std::span<const Fp3> rho_col(rho.data(), cl.log_cols);
+    const std::span<const Fp3> rho_row(rho.data() + cl.log_cols, cl.log_rows);
+    std::vector<std::vector<Fp3>> bound;
+    std::vector<std::vector<Fp>> indicators;
+    for (const std::size_t i : cl.claims) {
+      bound.push_back(bind_high(witnesses[i].u, cl.rank_vars, rho_row));
+      bound.push_back(bind_high(witnesses[i].v, cl.rank_vars, rho_col));
+      indicators.push_back(rank_indicator_table(cl.rank_vars, claims[i].rank));
+    }
+    std::vector<crypto::MultilinearRef> factor_refs;
+    for (std::size_t j = 0; j < cl.size(); ++j) {
+      factor_refs.push_back(std::span<const Fp3>(bound[2 * j]));
+      factor_refs.push_back(std::span<const Fp3>(bound[2 * j + 1]));
+      factor_refs.push_back(std::span<const Fp>(indicators[j]));
+    }
+    crypto::SumcheckProverOutput fc =
+        crypto::sumcheck_prove(rank_factor_statement(cl, product_values), factor_refs, transcript);
+    cp.factor_sumcheck = std::move(fc.proof);
+    const std::vector<Fp3> kappa = std::move(fc.point);
+    cp.u_opening = crypto::basefold_open(committed[k].u, rank_u_point(cl, kappa, rho), transcript).proof;
+    cp.v_opening = crypto::basefold_open(committed[k].v, rank_v_point(cl, kappa, rho), transcript).proof;
+  }
   proof.range = crypto::range_prove(range, transcript);
   return out;
 }

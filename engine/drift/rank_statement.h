@@ -1,6 +1,8 @@
 // What a low-rank drift proof states (docs/PROTOCOL.md, section 10.5).
 //
-// For one tensor (by its index in the base commitment; the candidate's tensor
+// A proof covers a list of claims (RankStatement each), tensors strictly
+// ascending, all with the same range limb size L; it is batched by class of
+// equal matrix view and rank variables (rank_layout.h). For each claim, one tensor (by its index in the base commitment; the candidate's tensor
 // of the same name is paired with it), matrix view rows x cols padded to
 // 2^log_rows x 2^log_cols (section 9.3), the prover shows: there are integer
 // factors U (2^log_rows x r) and V (2^log_cols x r), every entry in
@@ -19,6 +21,8 @@
 
 namespace fti::drift {
 
+// Claims per proof: each puts four vectors into the one range argument.
+inline constexpr std::size_t kMaxRankClaims = crypto::kMaxRangeVectors / 4;
 // r <= kMaxRank; the factor tables have 2^ceil(log2 r) columns (the padding
 // columns are cancelled by the indicator of k < r in the factor sumcheck).
 inline constexpr std::uint32_t kMaxRank = std::uint32_t{1} << 12;

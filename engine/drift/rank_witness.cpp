@@ -187,9 +187,17 @@ RankWitness rank_witness(const RankLayout& layout, const RankStatement& statemen
   return w;
 }
 
-RankCommitted rank_commit(const crypto::BasefoldParams& params, const RankWitness& witness) {
-  return {crypto::basefold_commit(params, {witness.u}), crypto::basefold_commit(params, {witness.v}),
-          crypto::basefold_commit(params, {witness.hi, witness.lo})};
+RankCommitted rank_commit(const crypto::BasefoldParams& params, const RankClassLayout& cls,
+                          std::span<const RankWitness> witnesses) {
+  std::vector<std::vector<Fp>> u, v, blocks;
+  for (const std::size_t i : cls.claims) {
+    u.push_back(witnesses[i].u);
+    v.push_back(witnesses[i].v);
+    blocks.push_back(witnesses[i].hi);
+    blocks.push_back(witnesses[i].lo);
+  }
+  return {crypto::basefold_commit(params, std::move(u)), crypto::basefold_commit(params, std::move(v)),
+          crypto::basefold_commit(params, std::move(blocks))};
 }
 
 }  // namespace fti::drift

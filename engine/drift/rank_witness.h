@@ -17,7 +17,7 @@
 
 namespace fti::drift {
 
-// Integer factors in the layout of section 10.5.2: u[k + 2^kr row], v[k + 2^kr col].
+// Integer factors (per claim) in the layout of section 10.5.2: u[k + 2^kr row], v[k + 2^kr col].
 struct RankFactors {
   std::vector<std::int64_t> u;  // 2^(kr + lr) entries
   std::vector<std::int64_t> v;  // 2^(kr + lc) entries
@@ -58,11 +58,13 @@ RankWitness rank_witness(const RankLayout& layout, const RankStatement& statemen
 std::vector<crypto::Fp> rank_product(const RankLayout& layout, const RankStatement& statement,
                                      std::span<const crypto::Fp> u, std::span<const crypto::Fp> v);
 
-// The prover's three commitments: U (one polynomial), V (one), the block
-// limbs (hi, lo).
+// A class's three commitments (section 10.5.2): U and V (one polynomial per
+// claim of the class, in class order), the block limbs (hi, lo per claim).
 struct RankCommitted {
   crypto::BasefoldProverData u, v, blocks;
 };
-RankCommitted rank_commit(const crypto::BasefoldParams& params, const RankWitness& witness);
+// `witnesses` per statement claim; only the class's claims are read.
+RankCommitted rank_commit(const crypto::BasefoldParams& params, const RankClassLayout& cls,
+                          std::span<const RankWitness> witnesses);
 
 }  // namespace fti::drift

@@ -702,10 +702,12 @@ class RankCertify : public Certify {
     drift::NormProverOutput out = drift::prove_norms(cert.base, f.bp, cert.candidate, f.cp, statement.norm, t);
     cert.disclosure = out.disclosure;
     cert.norm_proof = out.proof.serialize();
-    for (const RankEntry& e : statement.rank) {
-      drift::RankProverOutput r = drift::prove_rank(cert.base, f.bp, cert.candidate, f.cp,
-                                                    rank_drift_statement(e, statement.norm.range_limb_bits), t);
-      cert.rank_proofs.push_back({r.disclosure, r.proof.serialize()});
+    std::vector<drift::RankStatement> claims;
+    for (const RankEntry& e : statement.rank) claims.push_back(rank_drift_statement(e, statement.norm.range_limb_bits));
+    if (!claims.empty()) {
+      drift::RankProverOutput r = drift::prove_ranks(cert.base, f.bp, cert.candidate, f.cp, claims, t);
+      cert.rank_disclosures = r.disclosures;
+      cert.rank_proof = r.proof.serialize();
     }
     return serialize_certificate(cert);
   }
@@ -797,7 +799,8 @@ TEST_F(RankCertify, ReplayAgainstAnotherCandidateIsRejected) {
   {
     // Only the rank proofs of the other certificate (same statement shape).
     Certificate c = parsed(rank_good());
-    c.rank_proofs = o.rank_proofs;
+    c.rank_disclosures = o.rank_disclosures;
+    c.rank_proof = o.rank_proof;
     c.statement.rank = o.statement.rank;
     const VerifyReport r = verify(serialize_certificate(c), kRankPolicy);
     EXPECT_FALSE(r.valid());

@@ -25,16 +25,16 @@ RankStatement statement(std::uint32_t r, unsigned bu, unsigned t) {
 }
 
 DriftResult verify_out(const RankPair& p, const RankStatement& st, const RankProverOutput& out) {
-  return verify_rank_pair(p.base, p.cand, st, out.disclosure, out.proof.serialize());
+  return verify_rank_pair(p.base, p.cand, st, out.disclosures[0], out.proof.serialize());
 }
 
 TEST(RankAdversarial, LyingResidualIsRejected) {
   const RankPair p = rank_pair(21, 16, 32, 2, 30, 3, small_params());
   const RankStatement st = statement(2, 14, 4);
   const RankProven proven = prove_rank_pair(p, st);
-  ASSERT_EQ(verify_rank_pair(p.base, p.cand, st, proven.out.disclosure, proven.bytes), DriftResult{});
+  ASSERT_EQ(verify_rank_pair(p.base, p.cand, st, proven.out.disclosures[0], proven.bytes), DriftResult{});
   for (const int which : {0, 1, 2, 3}) {
-    NormStatistic lie = proven.out.disclosure;
+    NormStatistic lie = proven.out.disclosures[0];
     if (which == 0) lie.high += 1;
     if (which == 1) lie.low -= 1;
     if (which == 2) lie = {};
@@ -44,7 +44,7 @@ TEST(RankAdversarial, LyingResidualIsRejected) {
     EXPECT_EQ(r.status, DriftStatus::kSumcheckRejected) << which;
   }
   // Above the limbs' bound: refused before anything else.
-  NormStatistic huge = proven.out.disclosure;
+  NormStatistic huge = proven.out.disclosures[0];
   huge.high = norm_max_high(rank_layout(p, st).block_vars) + 1;
   EXPECT_EQ(verify_rank_pair(p.base, p.cand, st, huge, proven.bytes).status, DriftStatus::kStatisticOutOfRange);
 }
@@ -115,7 +115,7 @@ void forge(std::uint64_t rows, std::uint64_t cols, unsigned bu) {
   }
   const RankProverOutput out = prove_rank_field(p, st, u, v);
   // Every block sum wrapped to 0: the forged disclosure claims R = 0.
-  EXPECT_EQ(out.disclosure.value(), uint128{0});
+  EXPECT_EQ(out.disclosures[0].value(), uint128{0});
   // The true residual of the best rank-1 integer factors is far above the bound.
   EXPECT_GT(exact_delta_squares(p.base.tensor("w"), p.cand.tensor("w")), uint128{1} << 40);
   const DriftResult r = verify_out(p, st, out);
@@ -134,15 +134,15 @@ TEST(RankAdversarial, TamperedCandidateAfterProvingIsRejected) {
   const RankPair p = rank_pair(41, 16, 32, 2, 30, 2, small_params());
   const RankStatement st = statement(2, 14, 4);
   const RankProven proven = prove_rank_pair(p, st);
-  ASSERT_EQ(verify_rank_pair(p.base, p.cand, st, proven.out.disclosure, proven.bytes), DriftResult{});
+  ASSERT_EQ(verify_rank_pair(p.base, p.cand, st, proven.out.disclosures[0], proven.bytes), DriftResult{});
   TestTensor c = p.cand.tensor("w");
   c.values[17] += 1;
   const TestModel tampered = make_model({c}, small_params(), true);
-  EXPECT_FALSE(verify_rank_pair(p.base, tampered, st, proven.out.disclosure, proven.bytes).ok());
+  EXPECT_FALSE(verify_rank_pair(p.base, tampered, st, proven.out.disclosures[0], proven.bytes).ok());
   TestTensor b = p.base.tensor("w");
   b.values[0] -= 1;
   const TestModel other_base = make_model({b}, small_params(), false);
-  EXPECT_FALSE(verify_rank_pair(other_base, p.cand, st, proven.out.disclosure, proven.bytes).ok());
+  EXPECT_FALSE(verify_rank_pair(other_base, p.cand, st, proven.out.disclosures[0], proven.bytes).ok());
 }
 
 TEST(RankAdversarial, ReplayAgainstAnotherPairStatementOrContextIsRejected) {
@@ -152,7 +152,7 @@ TEST(RankAdversarial, ReplayAgainstAnotherPairStatementOrContextIsRejected) {
   st.bound = RankBoundKind::kAbsolute;
   st.max_residual_squares = uint128{1} << 60;
   const RankProven proven = prove_rank_pair(p, st);
-  const NormStatistic& ds = proven.out.disclosure;
+  const NormStatistic& ds = proven.out.disclosures[0];
   ASSERT_EQ(verify_rank_pair(p.base, p.cand, st, ds, proven.bytes), DriftResult{});
   EXPECT_FALSE(verify_rank_pair(q.base, p.cand, st, ds, proven.bytes).ok());
   EXPECT_FALSE(verify_rank_pair(p.base, q.cand, st, ds, proven.bytes).ok());
@@ -190,15 +190,18 @@ const Tiny& tiny() {
 
 DriftResult verify_tiny(std::span<const std::uint8_t> bytes) {
   const Tiny& t = tiny();
-  return verify_rank_pair(t.p.base, t.p.cand, t.st, t.proven.out.disclosure, bytes);
+  return verify_rank_pair(t.p.base, t.p.cand, t.st, t.proven.out.disclosures[0], bytes);
 }
 
 TEST(RankFormat, RoundTrip) {
   const Tiny& t = tiny();
   EXPECT_EQ(verify_tiny(t.proven.bytes), DriftResult{});
-  const RankLayout layout = rank_layout(t.p, t.st);
+  RankBatchLayout layout;
+  ASSERT_EQ(RankBatchLayout::make(t.p.base.commitment, t.p.cand.commitment, std::span(&t.st, 1), layout),
+            DriftStatus::kOk);
   RankProof parsed;
-  ASSERT_EQ(RankProof::parse(t.proven.bytes, t.p.base.commitment, t.p.cand.commitment, t.st, layout, parsed),
+  ASSERT_EQ(RankProof::parse(t.proven.bytes, t.p.base.commitment, t.p.cand.commitment, std::span(&t.st, 1), layout,
+                             parsed),
             DriftResult{});
   EXPECT_EQ(parsed.serialize(), t.proven.bytes);
   RecordProperty("proof_bytes", static_cast<int>(t.proven.bytes.size()));

@@ -43,9 +43,9 @@ TEST_P(RankCompleteness, RankUpdatePlusNoiseVerifiesAndRIsTheExactResidual) {
   const RankTables tables = rank_tables(p.base.commitment, bg, p.cand.commitment, cg, layout);
   const RankFactors f = rank_factorize(layout, st, tables);
   const RankProven proven = prove_rank_pair_factors(p, st, f);
-  EXPECT_EQ(verify_rank_pair(p.base, p.cand, st, proven.out.disclosure, proven.bytes), DriftResult{});
+  EXPECT_EQ(verify_rank_pair(p.base, p.cand, st, proven.out.disclosures[0], proven.bytes), DriftResult{});
   const uint128 r = exact_residual(p, st, f);
-  EXPECT_EQ(proven.out.disclosure.value(), r);
+  EXPECT_EQ(proven.out.disclosures[0].value(), r);
   // The residual is small against 2^2t ||Delta||^2: the factors explain the update.
   const uint128 delta = exact_delta_squares(p.base.tensor("w"), p.cand.tensor("w")) << (2 * c.t);
   EXPECT_LT(r * 20, delta) << "residual " << static_cast<double>(r) << " vs " << static_cast<double>(delta);
@@ -64,12 +64,12 @@ TEST(RankCompletenessExact, ExactRankUpdateHasZeroResidual) {
     const RankStatement st = statement(r, 8, 0);
     const RankFactors f = exact_factors(p, st, 16, 32);
     const RankProven proven = prove_rank_pair_factors(p, st, f);
-    EXPECT_EQ(proven.out.disclosure.value(), uint128{0});
+    EXPECT_EQ(proven.out.disclosures[0].value(), uint128{0});
     RankStatement bounded = st;
     bounded.bound = RankBoundKind::kAbsolute;
     bounded.max_residual_squares = 0;
     const RankProven zero = prove_rank_pair_factors(p, bounded, f);
-    EXPECT_EQ(verify_rank_pair(p.base, p.cand, bounded, zero.out.disclosure, zero.bytes), DriftResult{}) << r;
+    EXPECT_EQ(verify_rank_pair(p.base, p.cand, bounded, zero.out.disclosures[0], zero.bytes), DriftResult{}) << r;
   }
 }
 
@@ -77,15 +77,15 @@ TEST(RankCompletenessExact, BoundIsCheckedExactly) {
   const RankPair p = rank_pair(5, 16, 32, 2, 30, 3, small_params());
   RankStatement st = statement(2, 14, 4);
   const RankProven free = prove_rank_pair(p, st);
-  const uint128 r = free.out.disclosure.value();
+  const uint128 r = free.out.disclosures[0].value();
   ASSERT_GT(r, uint128{0});
   st.bound = RankBoundKind::kAbsolute;
   st.max_residual_squares = r;
   const RankProven at = prove_rank_pair(p, st);
-  EXPECT_EQ(verify_rank_pair(p.base, p.cand, st, at.out.disclosure, at.bytes), DriftResult{});
+  EXPECT_EQ(verify_rank_pair(p.base, p.cand, st, at.out.disclosures[0], at.bytes), DriftResult{});
   st.max_residual_squares = r - 1;
   const RankProven below = prove_rank_pair(p, st);
-  EXPECT_EQ(verify_rank_pair(p.base, p.cand, st, below.out.disclosure, below.bytes),
+  EXPECT_EQ(verify_rank_pair(p.base, p.cand, st, below.out.disclosures[0], below.bytes),
             (DriftResult{DriftStatus::kBoundExceeded, crypto::Status::kOk}));
 }
 
@@ -120,9 +120,9 @@ TEST(RankSecurityFloor, SmallParametersAreRefusedUnlessTheFloorIsOff) {
   const RankProven proven = prove_rank_pair(p, st);
   crypto::Transcript t = test_transcript();
   const DriftResult r =
-      verify_rank_bytes(p.base.commitment, p.cand.commitment, st, proven.out.disclosure, proven.bytes, t);
+      verify_ranks_bytes(p.base.commitment, p.cand.commitment, std::span(&st, 1), proven.out.disclosures, proven.bytes, t);
   EXPECT_EQ(r.status, DriftStatus::kInsecureParameters);
-  EXPECT_EQ(verify_rank_pair(p.base, p.cand, st, proven.out.disclosure, proven.bytes), DriftResult{});
+  EXPECT_EQ(verify_rank_pair(p.base, p.cand, st, proven.out.disclosures[0], proven.bytes), DriftResult{});
 }
 
 }  // namespace
@@ -146,11 +146,13 @@ TEST(RankMeasure, DISABLED_DefaultParameters256x256Rank8) {
   const auto t0 = clock::now();
   crypto::Transcript tp = test_transcript();
   const RankProverOutput out =
-      prove_rank(p.base.commitment, p.base.group_pointers(), p.cand.commitment, p.cand.group_pointers(), st, tp);
+      prove_ranks(p.base.commitment, p.base.group_pointers(), p.cand.commitment, p.cand.group_pointers(),
+                  std::span(&st, 1), tp);
   const auto t1 = clock::now();
   const std::vector<std::uint8_t> bytes = out.proof.serialize();
   crypto::Transcript tv = test_transcript();
-  const DriftResult r = verify_rank_bytes(p.base.commitment, p.cand.commitment, st, out.disclosure, bytes, tv);
+  const DriftResult r =
+      verify_ranks_bytes(p.base.commitment, p.cand.commitment, std::span(&st, 1), out.disclosures, bytes, tv);
   const auto t2 = clock::now();
   EXPECT_EQ(r, DriftResult{});
   const double delta = static_cast<double>(exact_delta_squares(p.base.tensor("w"), p.cand.tensor("w")));
@@ -158,7 +160,7 @@ TEST(RankMeasure, DISABLED_DefaultParameters256x256Rank8) {
               layout.num_vars, layout.block_size_vars, layout.block_vars, static_cast<double>(layout.residual_max),
               std::chrono::duration<double>(t1 - t0).count(),
               std::chrono::duration<double, std::milli>(t2 - t1).count(), bytes.size(),
-              static_cast<double>(out.disclosure.value()), delta * std::ldexp(1.0, 12));
+              static_cast<double>(out.disclosures[0].value()), delta * std::ldexp(1.0, 12));
 }
 
 }  // namespace

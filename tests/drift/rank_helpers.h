@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "engine/drift/rank.h"
@@ -21,29 +22,41 @@ struct RankPair {
   std::vector<std::int64_t> u0, v0;  // the update's factors (rows x r, cols x r, row-major by row)
 };
 
-// base uniform in [-base_bound, base_bound]; candidate = base + U0 V0^T + noise
-// in [-noise, noise], U0, V0 entries in [-fb, fb].
-inline RankPair rank_pair(std::uint64_t seed, std::uint64_t rows, std::uint64_t cols, std::uint32_t r,
-                          std::int64_t fb, std::int64_t noise, const crypto::BasefoldParams& params,
-                          std::int64_t base_bound = 1000) {
-  RankPair p;
-  const TestTensor b = random_tensor(seed, "w", {rows, cols}, base_bound);
+// A rank-r update of one tensor: base uniform in [-base_bound, base_bound];
+// candidate = base + U0 V0^T + noise in [-noise, noise], U0, V0 entries in [-fb, fb].
+struct RankUpdate {
+  TestTensor base, cand;
+  std::vector<std::int64_t> u0, v0;  // rows x r, cols x r, row-major by row
+};
+inline RankUpdate rank_update(std::uint64_t seed, std::string name, std::uint64_t rows, std::uint64_t cols,
+                              std::uint32_t r, std::int64_t fb, std::int64_t noise, std::int64_t base_bound = 1000) {
+  RankUpdate u{random_tensor(seed, std::move(name), {rows, cols}, base_bound), {}, {}, {}};
   std::mt19937_64 gen(seed + 1);
   std::uniform_int_distribution<std::int64_t> f(-fb, fb), e(-noise, noise);
-  p.u0.resize(rows * r);
-  p.v0.resize(cols * r);
-  for (auto& x : p.u0) x = f(gen);
-  for (auto& x : p.v0) x = f(gen);
-  TestTensor c = b;
+  u.u0.resize(rows * r);
+  u.v0.resize(cols * r);
+  for (auto& x : u.u0) x = f(gen);
+  for (auto& x : u.v0) x = f(gen);
+  u.cand = u.base;
   for (std::uint64_t i = 0; i < rows; ++i) {
     for (std::uint64_t j = 0; j < cols; ++j) {
       std::int64_t s = 0;
-      for (std::uint32_t k = 0; k < r; ++k) s += p.u0[i * r + k] * p.v0[j * r + k];
-      c.values[i * cols + j] += s + (noise > 0 ? e(gen) : 0);
+      for (std::uint32_t k = 0; k < r; ++k) s += u.u0[i * r + k] * u.v0[j * r + k];
+      u.cand.values[i * cols + j] += s + (noise > 0 ? e(gen) : 0);
     }
   }
-  p.base = make_model({b}, params, false);
-  p.cand = make_model({c}, params, true);
+  return u;
+}
+
+inline RankPair rank_pair(std::uint64_t seed, std::uint64_t rows, std::uint64_t cols, std::uint32_t r,
+                          std::int64_t fb, std::int64_t noise, const crypto::BasefoldParams& params,
+                          std::int64_t base_bound = 1000) {
+  RankUpdate u = rank_update(seed, "w", rows, cols, r, fb, noise, base_bound);
+  RankPair p;
+  p.base = make_model({u.base}, params, false);
+  p.cand = make_model({u.cand}, params, true);
+  p.u0 = std::move(u.u0);
+  p.v0 = std::move(u.v0);
   return p;
 }
 
@@ -76,7 +89,8 @@ struct RankProven {
 
 inline RankProven prove_rank_pair(const RankPair& p, const RankStatement& st, std::uint64_t context = 1) {
   crypto::Transcript t = test_transcript(context);
-  RankProven r{prove_rank(p.base.commitment, p.base.group_pointers(), p.cand.commitment, p.cand.group_pointers(), st, t),
+  RankProven r{prove_ranks(p.base.commitment, p.base.group_pointers(), p.cand.commitment, p.cand.group_pointers(),
+                           std::span(&st, 1), t),
                {}};
   r.bytes = r.out.proof.serialize();
   return r;
@@ -85,8 +99,8 @@ inline RankProven prove_rank_pair(const RankPair& p, const RankStatement& st, st
 inline RankProven prove_rank_pair_factors(const RankPair& p, const RankStatement& st, const RankFactors& f,
                                           std::uint64_t context = 1) {
   crypto::Transcript t = test_transcript(context);
-  RankProven r{prove_rank_factors(p.base.commitment, p.base.group_pointers(), p.cand.commitment,
-                                  p.cand.group_pointers(), st, f, t),
+  RankProven r{prove_ranks_factors(p.base.commitment, p.base.group_pointers(), p.cand.commitment,
+                                   p.cand.group_pointers(), std::span(&st, 1), std::span(&f, 1), t),
                {}};
   r.bytes = r.out.proof.serialize();
   return r;
@@ -96,8 +110,8 @@ inline DriftResult verify_rank_pair(const TestModel& base, const TestModel& cand
                                     const NormStatistic& disclosure, std::span<const std::uint8_t> bytes,
                                     std::uint64_t context = 1) {
   crypto::Transcript t = test_transcript(context);
-  return verify_rank_bytes(base.commitment, cand.commitment, st, disclosure, bytes, t,
-                           RankVerifyOptions{.min_security_bits = 0});
+  return verify_ranks_bytes(base.commitment, cand.commitment, std::span(&st, 1), std::span(&disclosure, 1), bytes, t,
+                            RankVerifyOptions{.min_security_bits = 0});
 }
 
 // sum_x (2^t (C - B) - U V^T)^2 over the padded table, exactly.
@@ -122,27 +136,22 @@ inline uint128 exact_residual(const RankPair& p, const RankStatement& st, const 
   return s;
 }
 
-// A cheating prover: the witness computed in the FIELD from field factors u, v
-// (any elements), block sums of E^2 mod p split as 2^32 hi + lo (hi taken mod
-// p as it comes), U, V and the limbs committed without any range check.
-inline RankProverOutput prove_rank_field(const RankPair& p, const RankStatement& st, std::vector<crypto::Fp> u,
-                                         std::vector<crypto::Fp> v, std::uint64_t context = 1) {
+// A cheating witness: computed in the FIELD from field factors u, v (any
+// elements), block sums of E^2 mod p split as 2^32 hi + lo (hi taken mod p as
+// it comes), no range check.
+inline RankWitness field_witness(const RankLayout& layout, const RankStatement& st, const RankTables& tables,
+                                 std::vector<crypto::Fp> u, std::vector<crypto::Fp> v) {
   using crypto::Fp;
-  const RankLayout layout = rank_layout(p, st);
-  const auto bg = p.base.group_pointers();
-  const auto cg = p.cand.group_pointers();
-  const RankTables tables = rank_tables(p.base.commitment, bg, p.cand.commitment, cg, layout);
   RankWitness w;
   w.u = std::move(u);
   w.v = std::move(v);
   w.w = rank_product(layout, st, w.u, w.v);
-  const std::size_t size = w.w.size();
   const unsigned m = layout.block_vars;
   w.hi.assign(std::size_t{1} << m, Fp::zero());
   w.lo.assign(std::size_t{1} << m, Fp::zero());
   const Fp shift = Fp::from_u64(std::uint64_t{1} << st.shift);
   std::vector<Fp> sums(std::size_t{1} << m, Fp::zero());
-  for (std::size_t x = 0; x < size; ++x) {
+  for (std::size_t x = 0; x < w.w.size(); ++x) {
     const Fp e = shift * (tables.candidate[x] - tables.base[x]) - w.w[x];
     sums[x & ((std::size_t{1} << m) - 1)] += e * e;
   }
@@ -152,12 +161,42 @@ inline RankProverOutput prove_rank_field(const RankPair& p, const RankStatement&
     w.disclosure.high += w.hi[j].value();
     w.disclosure.low += w.lo[j].value();
   }
-  const RankCommitted committed = rank_commit(p.base.commitment.params, w);
-  const std::vector<crypto::RangeValueSource> sources = rank_range_sources(committed);
+  return w;
+}
+
+struct FieldFactors {
+  std::vector<crypto::Fp> u, v;
+};
+
+// A cheating prover for several claims: field witnesses, commitments and a
+// range commitment without any check (crypto::testing::cheat_commit).
+inline RankProverOutput prove_ranks_field(const TestModel& base, const TestModel& cand, RankClaims claims,
+                                          std::vector<FieldFactors> factors, std::uint64_t context = 1) {
+  RankBatchLayout batch;
+  EXPECT_EQ(RankBatchLayout::make(base.commitment, cand.commitment, claims, batch), DriftStatus::kOk);
+  const auto bg = base.group_pointers();
+  const auto cg = cand.group_pointers();
+  const std::vector<RankTables> tables = rank_tables(base.commitment, bg, cand.commitment, cg, batch);
+  std::vector<RankWitness> witnesses;
+  for (std::size_t i = 0; i < claims.size(); ++i) {
+    witnesses.push_back(
+        field_witness(batch.claims[i], claims[i], tables[i], std::move(factors[i].u), std::move(factors[i].v)));
+  }
+  std::vector<RankCommitted> committed;
+  for (const RankClassLayout& cl : batch.classes) {
+    committed.push_back(rank_commit(base.commitment.params, cl, witnesses));
+  }
+  const std::vector<crypto::RangeValueSource> sources = rank_range_sources(batch, committed);
   const crypto::RangeProverData range =
-      crypto::testing::cheat_commit(p.base.commitment.params, rank_range_statement(layout, st), sources);
+      crypto::testing::cheat_commit(base.commitment.params, rank_range_statement(batch, claims), sources);
   crypto::Transcript t = test_transcript(context);
-  return prove_rank_with(p.base.commitment, bg, p.cand.commitment, cg, st, layout, tables, w, committed, range, t);
+  return prove_ranks_with(base.commitment, bg, cand.commitment, cg, claims, batch, tables, witnesses, committed, range,
+                          t);
+}
+
+inline RankProverOutput prove_rank_field(const RankPair& p, const RankStatement& st, std::vector<crypto::Fp> u,
+                                         std::vector<crypto::Fp> v, std::uint64_t context = 1) {
+  return prove_ranks_field(p.base, p.cand, std::span(&st, 1), {{std::move(u), std::move(v)}}, context);
 }
 
 inline std::vector<crypto::Fp> to_field(std::span<const std::int64_t> x) {
