@@ -101,6 +101,18 @@ bool norm_tensor_holds(const CertStatement& st, std::size_t p, const NormSums& s
   return true;
 }
 
+// Whether rank entry `e`'s bounds hold for the real values (10.4.3): R raised
+// by the margin of the tensor's rounded values (base + candidate), Q lowered
+// by the base's.
+bool rank_margin_holds(const RankEntry& e, uint128 residual_squares, uint128 base_squares,
+                       const commitment::ModelCommitment& base, const commitment::ModelCommitment& candidate) {
+  const commitment::TensorRecord& b = base.tensors[e.tensor];
+  const commitment::TensorRecord* c = candidate.find(b.name);
+  const std::uint64_t rounded = b.inexact + (c != nullptr ? c->inexact : 0);
+  return rank_bounds_hold(e, residual_squares_upper(residual_squares, rounded, e.shift),
+                          base_squares_lower(base_squares, b.inexact));
+}
+
 // Per-tensor findings for the report (after a successful verification, or
 // for the prover's messages).
 std::vector<TensorFinding> findings(const policy::Policy& policy, const Certificate& c) {
@@ -635,13 +647,18 @@ VerifyReport verify_impl(std::span<const std::uint8_t> bytes, const policy::Poli
   }
   for (std::size_t i = 0; i < st.rank.size(); ++i) {
     const RankEntry& e = st.rank[i];
-    if (e.has_relative) {
-      const uint128 q = c.disclosure.items[layout.tensors[e.norm_position].first_item + 1].value();
-      if (!rank_bounds_hold(e, c.rank_disclosures[i].value(), q)) {
-        fail = {"bounds", fmt::format("tensor {}: the proven rank-{} residual exceeds the relative bound",
-                                      quote_untrusted(c.base.tensors[e.tensor].name), e.rank)};
-        return report;
-      }
+    const uint128 q = e.has_relative ? c.disclosure.items[layout.tensors[e.norm_position].first_item + 1].value() : 0;
+    const std::string name = quote_untrusted(c.base.tensors[e.tensor].name);
+    if (e.has_relative && !rank_bounds_hold(e, c.rank_disclosures[i].value(), q)) {
+      fail = {"bounds", fmt::format("tensor {}: the proven rank-{} residual exceeds the relative bound", name, e.rank)};
+      return report;
+    }
+    // The same bounds with the rounding margin: they must hold for the real values too.
+    if (!rank_margin_holds(e, c.rank_disclosures[i].value(), q, c.base, c.candidate)) {
+      fail = {"bounds", fmt::format("tensor {}: the proven rank-{} residual with the margin of its rounded values "
+                                    "exceeds its bound",
+                                    name, e.rank)};
+      return report;
     }
   }
   // 11. The entry proof on the same transcript (max_abs and per-tensor
@@ -885,16 +902,17 @@ ProveResult prove_certificate(const policy::Policy& policy, const Checkpoint& ba
     const RankEntry& e = c.statement.rank[i];
     const uint128 r = c.rank_disclosures[i].value();
     const uint128 q = e.has_relative ? c.disclosure.items[layout.tensors[e.norm_position].first_item + 1].value() : 0;
-    if (!rank_bounds_hold(e, r, q)) {
+    const bool plain = rank_bounds_hold(e, r, q);
+    if (!plain || !rank_margin_holds(e, r, q, c.base, c.candidate)) {
       const commitment::TensorRecord& rec = c.base.tensors[e.tensor];
       const policy::Rule* rule = policy.match(rec.name);
       const double residual = to_real_residual(r, rec.scale, e.shift);
       res.message += fmt::format(
-          "tensor {} (rule {}): the rank-{} residual ||E||_F = {:.6g}{} exceeds its bound (bu = {}, t = {})\n",
+          "tensor {} (rule {}): the rank-{} residual ||E||_F = {:.6g}{} exceeds its bound{} (bu = {}, t = {})\n",
           quote_untrusted(rec.name), rule ? rule->name : "default", e.rank, residual,
           q != 0 ? fmt::format(" (relative {:.6g})", residual / std::ldexp(std::sqrt(static_cast<double>(q)), -rec.scale))
                  : "",
-          e.factor_bits, e.shift);
+          plain ? " with the margin of its rounded values" : "", e.factor_bits, e.shift);
     }
   }
   if (!c.statement.entries.empty()) {

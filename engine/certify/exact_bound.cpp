@@ -252,8 +252,13 @@ std::uint64_t ceil_sqrt(uint128 x) {
 }
 
 uint128 delta_squares_upper(uint128 delta_squares, std::uint64_t rounded) {
-  if (rounded == 0) return delta_squares;
-  const uint128 root = uint128{ceil_sqrt(delta_squares)} + ceil_sqrt(rounded);
+  return residual_squares_upper(delta_squares, rounded, 0);
+}
+
+uint128 residual_squares_upper(uint128 residual_squares, std::uint64_t rounded, unsigned shift) {
+  if (rounded == 0) return residual_squares;
+  // R < 2^94 (10.5.1), k < 2^64, t <= 24: the root stays below 2^57, its square below 2^114.
+  const uint128 root = uint128{ceil_sqrt(residual_squares)} + (uint128{ceil_sqrt(rounded)} << shift);
   return root * root;
 }
 

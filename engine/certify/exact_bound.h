@@ -65,6 +65,9 @@ std::uint64_t ceil_sqrt(uint128 x);
 // real values: (ceil_sqrt(S) + ceil_sqrt(k))^2 and
 // max(0, floor_sqrt(Q) - ceil_sqrt(kb))^2; S and Q unchanged when k, kb = 0.
 uint128 delta_squares_upper(uint128 delta_squares, std::uint64_t rounded);
+// The same for a rank residual E = 2^t (C - B) - U V^T (10.4.3): each rounded
+// value moves E by at most 2^t / 2, so (ceil_sqrt(R) + 2^t ceil_sqrt(k))^2.
+uint128 residual_squares_upper(uint128 residual_squares, std::uint64_t rounded, unsigned shift);
 uint128 base_squares_lower(uint128 base_squares, std::uint64_t rounded_base);
 
 // A proven sum of squares at a tensor's scale: value 2^(-2 scale) in real units.

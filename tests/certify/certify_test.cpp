@@ -681,8 +681,9 @@ class RankCertify : public Certify {
   }
   // A cheating prover: proves `statement` (rank parameters included) as is,
   // bounds unchecked, norm proof then rank proofs on the certificate transcript.
-  std::vector<std::uint8_t> forge_rank(const std::string& cand, CertStatement statement) {
-    Forgery f(*this, cand, kRankPolicy);
+  std::vector<std::uint8_t> forge_rank(const std::string& cand, CertStatement statement,
+                                       const char* policy_text = kRankPolicy) {
+    Forgery f(*this, cand, policy_text);
     Certificate& cert = f.cert;
     // Parameters a prover may pick: the largest t with bu = 8 accepted.
     for (RankEntry& e : statement.rank) {
@@ -769,6 +770,69 @@ TEST_F(RankCertify, ForgedProofsOfAHigherRankUpdateAreRejected) {
     r = verify(forge_rank("rank4", st), kRankPolicy);
     EXPECT_EQ(r.failure.check, "statement") << variant << ": " << failure_line(r.failure);
   }
+}
+
+TEST_F(RankCertify, ResidualBoundsKeepTheMarginOfRoundedValues) {
+  // Four base values of v far below its exact range (they round, 9.2.3): an
+  // absolute residual bound between the encodings' sqrt(R) 2^-(s+t) and
+  // (sqrt(R) + 2^t sqrt(k)) 2^-(s+t) passes the rank proof's own check but not
+  // the certificate's (10.4.3), for the prover and for the verifier.
+  std::vector<TensorData> t = base_tensors_;
+  const std::string v = "model.layers.0.self_attn.v_proj.weight";
+  for (TensorData& d : t) {
+    if (d.spec.name != v) continue;
+    for (std::size_t i = 0; i < 4; ++i) {
+      const std::uint16_t tiny = double_to_bf16(3e-9 * static_cast<double>(i + 1));
+      d.bytes[2 * i * 37] = static_cast<std::uint8_t>(tiny);
+      d.bytes[2 * i * 37 + 1] = static_cast<std::uint8_t>(tiny >> 8);
+    }
+  }
+  fti::testing::write_model(dir_.path() / "base", t, 1);
+  add_low_rank(t, 2, 0.005, 1);
+  fti::testing::write_model(dir_.path() / "rounded", t, 1);
+  const auto policy_with = [](double beta) {
+    return std::string(kRankPolicy).replace(std::string(kRankPolicy).find("absolute: 0.01"), 14,
+                                            "absolute: " + fmt::format("{:.17g}", beta));
+  };
+  const std::string loose = policy_with(1.0);
+  const ProveResult first = prove("rounded", loose.c_str());
+  ASSERT_EQ(first.outcome, ProveOutcome::kCertified) << first.message;
+  const VerifyReport r = verify(first.certificate, loose.c_str());
+  ASSERT_TRUE(r.valid()) << failure_line(r.failure);
+  const commitment::TensorRecord* b = r.certificate.base.find(v);
+  const commitment::TensorRecord* c = r.certificate.candidate.find(v);
+  ASSERT_NE(b, nullptr);
+  const std::uint64_t k = b->inexact + c->inexact;
+  ASSERT_GE(k, 1u);
+  std::optional<RankFinding> rf;
+  for (const TensorFinding& f : r.tensors) {
+    if (f.name == v) rf = f.rank;
+  }
+  ASSERT_TRUE(rf.has_value());
+  ASSERT_GT(rf->residual_squares, uint128{0});
+  const double root = std::sqrt(static_cast<double>(rf->residual_squares));
+  const double unit = std::ldexp(1.0, static_cast<int>(rf->shift));  // 2^t
+  const int exponent = -(b->scale + static_cast<int>(rf->shift));
+  const std::string tight = policy_with(std::ldexp(root + 0.5 * unit * std::sqrt(static_cast<double>(k)), exponent));
+  const ProveResult refused = prove("rounded", tight.c_str());
+  EXPECT_EQ(refused.outcome, ProveOutcome::kViolation);
+  EXPECT_NE(refused.message.find("with the margin of its rounded values"), std::string::npos) << refused.message;
+  // A forger that skips the prover's checks, at the honest parameters: the verifier's bounds.
+  CertStatement st = statement_of("rounded", tight.c_str());
+  for (std::size_t i = 0; i < st.rank.size(); ++i) {
+    const RankEntry& honest = r.certificate.statement.rank[i];
+    set_rank_parameters(st.rank[i], r.certificate.base.tensors[st.rank[i].tensor].scale, honest.factor_bits,
+                        honest.shift);
+  }
+  const VerifyReport forged = verify(forge_rank("rounded", st, tight.c_str()), tight.c_str());
+  EXPECT_EQ(forged.failure.check, "bounds") << failure_line(forged.failure);
+  EXPECT_NE(forged.failure.reason.find("margin"), std::string::npos) << failure_line(forged.failure);
+  // With the margin covered, it certifies.
+  const std::string covered =
+      policy_with(std::ldexp(root + unit * (std::sqrt(static_cast<double>(k)) + 2.0), exponent));
+  const ProveResult ok = prove("rounded", covered.c_str());
+  ASSERT_EQ(ok.outcome, ProveOutcome::kCertified) << ok.message;
+  EXPECT_TRUE(verify(ok.certificate, covered.c_str()).valid());
 }
 
 TEST_F(RankCertify, EditedRankParametersOrBoundsAreRejected) {
