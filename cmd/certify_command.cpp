@@ -138,6 +138,10 @@ nlohmann::json report_json(const std::string& path, const certify::VerifyReport&
                              {"factor_bits", k.factor_bits},
                              {"shift", k.shift},
                              {"verdict", "proven"}};
+      if (k.heads != 0) {
+        rank["heads"] = k.heads;
+        rank["head_side"] = k.head_side;
+      }
       if (k.absolute_bound) rank["absolute_bound"] = *k.absolute_bound;
       if (k.relative_bound) {
         rank["relative"] = k.relative;
@@ -222,8 +226,9 @@ void print_report(const std::string& path, const certify::VerifyReport& r) {
     std::string bound;
     if (k.absolute_bound) bound += fmt::format("||E||_F <= {}", *k.absolute_bound);
     if (k.relative_bound) bound += fmt::format("{}||E||/||B|| <= {}", bound.empty() ? "" : ", ", *k.relative_bound);
-    fmt::print("  {:<44} {:<20} {:>5}  {:<26} {:<30} proven (bu {}, t {})\n", escape_untrusted(f.name, 44),
-               escape_untrusted(f.rule, 20), k.max_rank, residual, bound, k.factor_bits, k.shift);
+    const std::string heads = k.heads != 0 ? fmt::format(", per head: {} blocks of {}", k.heads, k.head_side) : "";
+    fmt::print("  {:<44} {:<20} {:>5}  {:<26} {:<30} proven (bu {}, t {}{})\n", escape_untrusted(f.name, 44),
+               escape_untrusted(f.rule, 20), k.max_rank, residual, bound, k.factor_bits, k.shift, heads);
   }
   bool entry_header = false;
   for (const certify::TensorFinding& f : r.tensors) {

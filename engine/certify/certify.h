@@ -76,6 +76,8 @@ struct RankFinding {
   double base_norm = 0;          // relative bounds only
   double relative = 0;
   std::optional<double> absolute_bound, relative_bound;  // the policy's numbers
+  std::uint64_t heads = 0;        // per_head: the policy's head count (0 without)
+  std::string head_side;          // per_head: "rows" or "columns" of the committed table
 };
 
 // A certified max_abs / count claim (10.4.5, 10.6): M 2^-s in real units,

@@ -3,6 +3,7 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <bit>
 #include <map>
 #include <optional>
 #include <utility>
@@ -11,6 +12,7 @@
 #include "engine/certify/exact_bound.h"
 #include "engine/common/error.h"
 #include "engine/tensor/dtype.h"
+#include "policy/matrix_view.h"
 
 namespace fti::certify {
 namespace {
@@ -71,7 +73,7 @@ drift::EntryStatement entry_drift_statement(std::span<const EntryEntry> entries,
 }
 
 bool rank_certifiable(const policy::Rule& rule) {
-  return rule.rank && !rule.rank->per_head && rule.rank->residual && rule.rank->max_rank >= 1 &&
+  return rule.rank && rule.rank->residual && rule.rank->max_rank >= 1 &&
          rule.rank->max_rank <= drift::kMaxRank &&
          (rule.rank->residual->absolute || rule.rank->residual->relative);
 }
@@ -85,6 +87,8 @@ drift::RankStatement rank_drift_statement(const RankEntry& e, unsigned range_lim
   s.bound = e.has_absolute ? drift::RankBoundKind::kAbsolute : drift::RankBoundKind::kNone;
   s.max_residual_squares = e.has_absolute ? e.max_residual_squares : 0;
   s.range_limb_bits = range_limb_bits;
+  s.head_axis = e.head_axis;
+  s.head_block_vars = e.head_block_vars;
   return s;
 }
 
@@ -254,11 +258,33 @@ StatementBuild build_statement(const policy::Policy& policy, const commitment::M
     }
     st.norm.tensors.push_back(t);
   }
-  if (certified_rank) {
+  // A per-head view: heads of 2^ld rows or columns of the committed table.
+  drift::RankHeadAxis head_axis = drift::RankHeadAxis::kNone;
+  std::uint32_t head_block_vars = 0;
+  bool heads_certifiable = true;
+  if (certified_rank && rule->rank->per_head) {
+    const policy::MatrixView view = policy.matrix_view(b.name, b.shape);
+    const policy::HeadSplit split =
+        view.ok ? policy::split_heads(view, rule->rank->per_head->heads, rule->rank->per_head->axis) : policy::HeadSplit{};
+    if (!view.ok || !split.ok) {
+      out.violations.push_back(fmt::format("tensor {}: rule {}: no per-head view ({})", name, rule->name,
+                                           view.ok ? split.reason : view.reason));
+      return;
+    }
+    const std::uint64_t side = split.axis == policy::HeadAxis::kOut ? split.block_rows : split.block_cols;
+    heads_certifiable = std::has_single_bit(side);
+    // The committed table is stored (out, in) unless the view transposes it.
+    head_axis = (split.axis == policy::HeadAxis::kOut) != view.transposed ? drift::RankHeadAxis::kRows
+                                                                            : drift::RankHeadAxis::kCols;
+    head_block_vars = static_cast<std::uint32_t>(std::bit_width(side) - 1);
+  }
+  if (certified_rank && heads_certifiable) {
     const policy::Bound& residual = *rule->rank->residual;
     RankEntry e;
     e.tensor = index;
     e.rank = static_cast<std::uint32_t>(rule->rank->max_rank);
+    e.head_axis = head_axis;
+    e.head_block_vars = head_block_vars;
     set_exact_bounds(e, residual);
     if (e.has_relative) {
       // Q = sum B^2 from the norm proof: this tensor's NormTensor (added
@@ -274,7 +300,7 @@ StatementBuild build_statement(const policy::Policy& policy, const commitment::M
     set_rank_parameters(e, b.scale, 0, 0);
     st.rank.push_back(e);
   }
-  if (rule->rank && !certified_rank) note(rule_index, "rank");
+  if (rule->rank && !(certified_rank && heads_certifiable)) note(rule_index, "rank");
   };
 
   for (std::size_t i = 0; i < base.tensors.size(); ++i) {
@@ -418,6 +444,8 @@ std::vector<std::uint8_t> serialize_statement(const CertStatement& st) {
     w.u64(e.num);
     w.u64(e.den);
     w.u32(e.norm_position);
+    w.u8(static_cast<std::uint8_t>(e.head_axis));
+    w.u32(e.head_block_vars);
   }
   w.u32(static_cast<std::uint32_t>(st.entries.size()));
   for (const EntryEntry& e : st.entries) {
@@ -493,7 +521,7 @@ bool parse_statement(std::span<const std::uint8_t> bytes, CertStatement& out, st
     e.tensors = r.u32("statement.uncovered.tensors");
     st.uncovered.push_back(std::move(e));
   }
-  const std::size_t k = r.count("statement.rank", kMaxRankTensors, 53);
+  const std::size_t k = r.count("statement.rank", kMaxRankTensors, 58);
   st.rank.reserve(k);
   for (std::size_t i = 0; i < k && r.ok(); ++i) {
     RankEntry e;
@@ -506,7 +534,14 @@ bool parse_statement(std::span<const std::uint8_t> bytes, CertStatement& out, st
     e.num = r.u64("statement.rank.num");
     e.den = r.u64("statement.rank.den");
     e.norm_position = r.u32("statement.rank.norm_position");
+    const std::uint8_t axis = r.u8("statement.rank.head_axis");
+    e.head_block_vars = r.u32("statement.rank.head_block_vars");
     if (flags == 0 || flags > 3) r.fail("statement.rank: no bound or unknown flags");
+    if (axis > static_cast<std::uint8_t>(drift::RankHeadAxis::kCols) ||
+        (axis == 0 && e.head_block_vars != 0) || e.head_block_vars > commitment::kMaxTableVars) {
+      r.fail("statement.rank: unknown head axis or head size");
+    }
+    e.head_axis = static_cast<drift::RankHeadAxis>(axis);
     e.has_absolute = (flags & 1) != 0;
     e.has_relative = (flags & 2) != 0;
     if (i > 0 && e.tensor <= st.rank.back().tensor) r.fail("statement.rank: tensors not strictly ascending");

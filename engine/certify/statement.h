@@ -84,11 +84,16 @@ struct RankEntry {
   bool has_relative = false;
   std::uint64_t num = 0, den = 1;    // num / den <= Y^2: R den <= num 2^(2t) Q
   std::uint32_t norm_position = 0;   // relative: Q is that norm tensor's base squares
+  // per_head (10.5.2): heads of 2^head_block_vars rows or columns of the
+  // committed table (the policy's axis, flipped for a transposed view).
+  drift::RankHeadAxis head_axis = drift::RankHeadAxis::kNone;
+  std::uint32_t head_block_vars = 0;
   Decimal absolute;                  // not serialized: the policy's X (to recompute at another t)
   friend bool operator==(const RankEntry& a, const RankEntry& b) {
     return a.tensor == b.tensor && a.rank == b.rank && a.factor_bits == b.factor_bits && a.shift == b.shift &&
            a.has_absolute == b.has_absolute && a.max_residual_squares == b.max_residual_squares &&
-           a.has_relative == b.has_relative && a.num == b.num && a.den == b.den && a.norm_position == b.norm_position;
+           a.has_relative == b.has_relative && a.num == b.num && a.den == b.den && a.norm_position == b.norm_position &&
+           a.head_axis == b.head_axis && a.head_block_vars == b.head_block_vars;
   }
 };
 
@@ -166,7 +171,8 @@ bool norm_budget_holds(const NormBudget& budget, const drift::NormStatement& nor
 // Whether the proven R satisfies every bound of the entry (Q: the tensor's
 // proven base squares; ignored without a relative bound). Exact.
 bool rank_bounds_hold(const RankEntry& entry, uint128 residual_squares, uint128 base_squares);
-// Whether a rule's rank class is certified (a residual bound, no per-head view).
+// Whether a rule's rank class can be certified (a residual bound; with a
+// per-head view, only where each head is a power-of-two block: build_statement).
 bool rank_certifiable(const policy::Rule& rule);
 
 // Throws Error(kPolicy) for a bound it cannot read exactly, Error(kLimit)

@@ -47,6 +47,19 @@ DriftStatus RankLayout::make(const commitment::ModelCommitment& base, const comm
   out.log_rows = b.log_rows;
   out.num_vars = b.num_vars();
   out.rank_vars = static_cast<unsigned>(std::bit_width(st.rank - 1));  // ceil(log2 r)
+  if (st.head_axis > RankHeadAxis::kCols) return DriftStatus::kBadStatement;
+  if (st.head_axis != RankHeadAxis::kNone) {
+    const unsigned side = st.head_axis == RankHeadAxis::kRows ? out.log_rows : out.log_cols;
+    if (st.head_block_vars > side) return DriftStatus::kBadStatement;
+    // One head is the whole view: the plain layout.
+    if (side > st.head_block_vars) {
+      out.head_axis = st.head_axis;
+      out.head_vars = side - st.head_block_vars;
+      out.head_block_vars = st.head_block_vars;
+    }
+  } else if (st.head_block_vars != 0) {
+    return DriftStatus::kBadStatement;
+  }
   if (out.u_vars() > crypto::kMaxRangeVectorVars || out.v_vars() > crypto::kMaxRangeVectorVars) {
     return DriftStatus::kBadStatement;
   }
@@ -74,7 +87,7 @@ DriftStatus RankBatchLayout::make(const commitment::ModelCommitment& base,
                                   RankBatchLayout& out) {
   out = RankBatchLayout{};
   if (claims.empty() || claims.size() > kMaxRankClaims) return DriftStatus::kBadStatement;
-  using Key = std::array<unsigned, 3>;  // (lr, lc, kr)
+  using Key = std::array<unsigned, 5>;  // (lr, lc, kr, head axis, lh)
   std::vector<Key> keys;
   for (std::size_t i = 0; i < claims.size(); ++i) {
     if (i > 0 && (claims[i].tensor <= claims[i - 1].tensor ||
@@ -84,7 +97,7 @@ DriftStatus RankBatchLayout::make(const commitment::ModelCommitment& base,
     RankLayout l;
     if (const DriftStatus s = RankLayout::make(base, candidate, claims[i], l); s != DriftStatus::kOk) return s;
     out.claims.push_back(l);
-    keys.push_back({l.log_rows, l.log_cols, l.rank_vars});
+    keys.push_back({l.log_rows, l.log_cols, l.rank_vars, static_cast<unsigned>(l.head_axis), l.head_vars});
   }
   std::vector<Key> sorted = keys;
   std::sort(sorted.begin(), sorted.end());
@@ -95,6 +108,8 @@ DriftStatus RankBatchLayout::make(const commitment::ModelCommitment& base,
     cl.log_rows = sorted[c][0];
     cl.log_cols = sorted[c][1];
     cl.rank_vars = sorted[c][2];
+    cl.head_axis = static_cast<RankHeadAxis>(sorted[c][3]);
+    cl.head_vars = sorted[c][4];
     cl.num_vars = cl.log_rows + cl.log_cols;
     cl.block_size_vars = kMaxRankBlockSizeVars;
   }
@@ -103,6 +118,7 @@ DriftStatus RankBatchLayout::make(const commitment::ModelCommitment& base,
     l.size_class = static_cast<std::size_t>(std::lower_bound(sorted.begin(), sorted.end(), keys[i]) - sorted.begin());
     RankClassLayout& cl = out.classes[l.size_class];
     l.position = cl.claims.size();
+    cl.head_block_vars = l.head_block_vars;  // = side - lh: equal in the class
     cl.claims.push_back(i);
     cl.block_size_vars = std::min(cl.block_size_vars, l.block_size_vars);
     insert_group(cl.base_groups, l.base_group);

@@ -9,7 +9,9 @@
 // Blocks. E_max = 2^t (max_abs(B) + max_abs(C)) + r 2^(2 bu - 2) bounds |E|;
 // a block has 2^k entries, k the largest (<= 15) with 2^k E_max^2 < 2^63;
 // m = max(n - k, 0) block-index variables, the low ones, as for the norm.
-// Classes. Claims of equal (lr, lc, kr) form a class, ordered by that key:
+// Heads (kRows): U[k + 2^kr row], V[k + 2^kr (h + 2^lh col)], h = row >> ld;
+// (kCols): U[k + 2^kr (h + 2^lh row)], V[k + 2^kr col], h = col >> ld.
+// Classes. Claims of equal (lr, lc, kr, head axis, lh) form a class, ordered by that key:
 // one block size (the smallest k of its claims: every claim's sums stay
 // below 2^63), one U group and one V group of one polynomial per claim, one
 // block group (hi, lo per claim), one residual sumcheck, one opening of the
@@ -39,13 +41,29 @@ struct RankLayout {
   unsigned log_cols = 0;    // lc: low variables
   unsigned log_rows = 0;    // lr: high variables
   unsigned rank_vars = 0;   // kr = ceil(log2 r)
+  RankHeadAxis head_axis = RankHeadAxis::kNone;  // kNone when the view has one head
+  unsigned head_vars = 0;        // lh = (lr or lc) - ld
+  unsigned head_block_vars = 0;  // ld
   unsigned block_size_vars = 0;  // k: 2^k entries per block
   unsigned block_vars = 0;       // m = max(n - k, 0)
   uint128 delta_max = 0;    // max_abs(B) + max_abs(C)
   uint128 residual_max = 0; // E_max
 
-  unsigned u_vars() const noexcept { return rank_vars + log_rows; }
-  unsigned v_vars() const noexcept { return rank_vars + log_cols; }
+  unsigned u_vars() const noexcept {
+    return rank_vars + log_rows + (head_axis == RankHeadAxis::kCols ? head_vars : 0);
+  }
+  unsigned v_vars() const noexcept {
+    return rank_vars + log_cols + (head_axis == RankHeadAxis::kRows ? head_vars : 0);
+  }
+  // Table positions of factor entry k for matrix entry (row, col) (10.5.2).
+  std::size_t u_index(std::size_t k, std::size_t row, std::size_t col) const noexcept {
+    const std::size_t h = head_axis == RankHeadAxis::kCols ? col >> head_block_vars : 0;
+    return k + (((row << (head_axis == RankHeadAxis::kCols ? head_vars : 0)) + h) << rank_vars);
+  }
+  std::size_t v_index(std::size_t k, std::size_t row, std::size_t col) const noexcept {
+    const std::size_t h = head_axis == RankHeadAxis::kRows ? row >> head_block_vars : 0;
+    return k + (((col << (head_axis == RankHeadAxis::kRows ? head_vars : 0)) + h) << rank_vars);
+  }
 
   // kOk and `out`, or kBadStatement (unknown tensor, r outside [1, kMaxRank],
   // bu or t outside their ranges, an unknown bound kind, a limb size or a
@@ -53,19 +71,27 @@ struct RankLayout {
   // entries, or E_max^2 >= 2^63: no block size keeps the sums below p), or
   // kIncompatibleCommitments (different Basefold parameters, a candidate
   // without the tensor, another shape, layout or scale, a group record that
-  // does not hold the tensor, a max_abs at or above 2^23).
+  // does not hold the tensor, a max_abs at or above 2^23). Heads: an unknown
+  // axis or a head larger than its side is kBadStatement.
   static DriftStatus make(const commitment::ModelCommitment& base, const commitment::ModelCommitment& candidate,
                           const RankStatement& statement, RankLayout& out);
 };
 
 struct RankClassLayout {
   unsigned log_rows = 0, log_cols = 0, rank_vars = 0, num_vars = 0;
+  RankHeadAxis head_axis = RankHeadAxis::kNone;
+  unsigned head_vars = 0, head_block_vars = 0;
   unsigned block_size_vars = 0, block_vars = 0;  // k = min over its claims, m = max(n - k, 0)
   std::vector<std::size_t> claims;               // statement positions, ascending
   std::vector<std::uint32_t> base_groups, candidate_groups;  // distinct model groups opened, ascending
 
-  unsigned u_vars() const noexcept { return rank_vars + log_rows; }
-  unsigned v_vars() const noexcept { return rank_vars + log_cols; }
+  unsigned u_vars() const noexcept {
+    return rank_vars + log_rows + (head_axis == RankHeadAxis::kCols ? head_vars : 0);
+  }
+  unsigned v_vars() const noexcept {
+    return rank_vars + log_cols + (head_axis == RankHeadAxis::kRows ? head_vars : 0);
+  }
+  unsigned factor_vars() const noexcept { return rank_vars + head_vars; }  // (k, h)
   std::size_t size() const noexcept { return claims.size(); }
 };
 
@@ -74,7 +100,7 @@ using RankClaims = std::span<const RankStatement>;
 
 struct RankBatchLayout {
   std::vector<RankLayout> claims;        // per claim; k and m are its class's
-  std::vector<RankClassLayout> classes;  // by (lr, lc, kr) ascending
+  std::vector<RankClassLayout> classes;  // by (lr, lc, kr, head axis, lh) ascending
 
   // kOk and `out`, or kBadStatement (no claim or more than kMaxRankClaims,
   // tensors not strictly ascending, limb sizes that differ, a range

@@ -45,6 +45,9 @@ void rank_absorb_statement(crypto::Transcript& t, const commitment::ModelCommitm
                                     l.rank_vars,
                                     st.factor_bits,
                                     st.shift,
+                                    static_cast<std::uint64_t>(st.head_axis),
+                                    st.head_block_vars,
+                                    l.head_vars,
                                     l.size_class,
                                     l.position,
                                     static_cast<std::uint64_t>(st.bound),
@@ -61,7 +64,8 @@ void rank_absorb_commitments(crypto::Transcript& t, const RankBatchLayout& layou
                              std::span<const NormStatistic> disclosures) {
   for (std::size_t c = 0; c < layout.classes.size(); ++c) {
     const RankClassLayout& cl = layout.classes[c];
-    const std::uint64_t shape[] = {cl.log_rows, cl.log_cols, cl.rank_vars, cl.num_vars,
+    const std::uint64_t shape[] = {cl.log_rows,  cl.log_cols, cl.rank_vars,
+                                   static_cast<std::uint64_t>(cl.head_axis), cl.head_vars, cl.num_vars,
                                    cl.block_size_vars, cl.block_vars, cl.size()};
     t.absorb_u64s(kRankLabelClass, shape);
     const std::uint64_t factor_shape[] = {cl.u_vars(), cl.size(), cl.v_vars(), cl.size()};
@@ -123,12 +127,14 @@ crypto::SumcheckStatement rank_residual_statement(const RankClassLayout& cls, Ra
 
 crypto::SumcheckStatement rank_factor_statement(const RankClassLayout& cls, std::span<const Fp3> product_values) {
   crypto::SumcheckStatement s;
-  s.num_vars = cls.rank_vars;
-  s.num_polys = rank_factor_poly(cls.size(), 0);
+  s.num_vars = cls.factor_vars();
+  s.num_polys = rank_factor_poly(cls, cls.size(), 0);
   for (std::size_t j = 0; j < cls.size(); ++j) {
+    std::vector<std::uint32_t> factors = {rank_factor_poly(cls, j, kRankUPoly), rank_factor_poly(cls, j, kRankVPoly),
+                                          rank_factor_poly(cls, j, kRankIndicatorPoly)};
+    if (cls.head_vars > 0) factors.push_back(rank_factor_poly(cls, j, kRankHeadPoly));
     crypto::SumcheckClaim a;
-    a.terms.push_back(term(Fp::one(), {rank_factor_poly(j, kRankUPoly), rank_factor_poly(j, kRankVPoly),
-                                       rank_factor_poly(j, kRankIndicatorPoly)}));
+    a.terms.push_back(term(Fp::one(), std::move(factors)));
     a.sum = product_values[j];
     s.claims.push_back(std::move(a));
   }
@@ -142,21 +148,51 @@ Fp3 rank_indicator_eval(std::uint32_t rank, std::span<const Fp3> kappa) {
   return s;
 }
 
-std::vector<Fp> rank_indicator_table(unsigned rank_vars, std::uint32_t rank) {
-  std::vector<Fp> t(std::size_t{1} << rank_vars, Fp::zero());
-  for (std::size_t k = 0; k < rank && k < t.size(); ++k) t[k] = Fp::one();
+std::vector<Fp> rank_indicator_table(const RankClassLayout& cls, std::uint32_t rank) {
+  const std::size_t kw = std::size_t{1} << cls.rank_vars;
+  std::vector<Fp> t(std::size_t{1} << cls.factor_vars(), Fp::zero());
+  for (std::size_t x = 0; x < t.size(); ++x) t[x] = (x & (kw - 1)) < rank ? Fp::one() : Fp::zero();
   return t;
 }
 
-std::vector<Fp3> rank_u_point(const RankClassLayout& layout, std::span<const Fp3> kappa, std::span<const Fp3> rho) {
+std::span<const Fp3> rank_head_point(const RankClassLayout& cls, std::span<const Fp3> rho) {
+  if (cls.head_axis == RankHeadAxis::kCols) return rho.subspan(cls.log_cols - cls.head_vars, cls.head_vars);
+  return rho.subspan(cls.log_cols + cls.log_rows - cls.head_vars, cls.head_vars);  // kRows, or empty
+}
+
+std::vector<Fp3> rank_head_table(const RankClassLayout& cls, std::span<const Fp3> rho_h) {
+  const std::vector<Fp3> eq = crypto::eq_table(rho_h);
+  const std::size_t kw = std::size_t{1} << cls.rank_vars;
+  std::vector<Fp3> t(std::size_t{1} << cls.factor_vars());
+  for (std::size_t x = 0; x < t.size(); ++x) t[x] = eq[x / kw];
+  return t;
+}
+
+std::vector<Fp3> rank_u_point(const RankClassLayout& cls, std::span<const Fp3> factor_point, std::span<const Fp3> rho) {
+  const std::span<const Fp3> kappa = factor_point.first(cls.rank_vars), eta = factor_point.subspan(cls.rank_vars);
+  const std::span<const Fp3> rho_row = rho.subspan(cls.log_cols, cls.log_rows);
   std::vector<Fp3> z(kappa.begin(), kappa.end());
-  z.insert(z.end(), rho.begin() + layout.log_cols, rho.end());
+  if (cls.head_axis == RankHeadAxis::kCols) {
+    z.insert(z.end(), eta.begin(), eta.end());
+    z.insert(z.end(), rho_row.begin(), rho_row.end());
+  } else {
+    z.insert(z.end(), rho_row.begin(), rho_row.end() - cls.head_vars);
+    z.insert(z.end(), eta.begin(), eta.end());
+  }
   return z;
 }
 
-std::vector<Fp3> rank_v_point(const RankClassLayout& layout, std::span<const Fp3> kappa, std::span<const Fp3> rho) {
+std::vector<Fp3> rank_v_point(const RankClassLayout& cls, std::span<const Fp3> factor_point, std::span<const Fp3> rho) {
+  const std::span<const Fp3> kappa = factor_point.first(cls.rank_vars), eta = factor_point.subspan(cls.rank_vars);
+  const std::span<const Fp3> rho_col = rho.first(cls.log_cols);
   std::vector<Fp3> z(kappa.begin(), kappa.end());
-  z.insert(z.end(), rho.begin(), rho.begin() + layout.log_cols);
+  if (cls.head_axis == RankHeadAxis::kCols) {
+    z.insert(z.end(), rho_col.begin(), rho_col.end() - cls.head_vars);
+    z.insert(z.end(), eta.begin(), eta.end());
+  } else {
+    z.insert(z.end(), eta.begin(), eta.end());
+    z.insert(z.end(), rho_col.begin(), rho_col.end());
+  }
   return z;
 }
 

@@ -8,9 +8,11 @@
 // (Eq, hi, lo periodically extended); per claim, with c = 2^-(n-m):
 //   (a) sum_x Eq (2^t (C - B) - W)^2 - c 2^32 Eq hi - c Eq lo = 0
 //   (b) sum_x hi = 2^(n-m) H      (c) sum_x lo = 2^(n-m) L
-// Factor sumcheck of a class, over its kr rank variables, per claim j
-//   3j + {0 U'(k) = U_j(k, rho_row), 1 V'(k) = V_j(k, rho_col), 2 I(k) = [k < r_j]}
-// one claim each: sum_k U' V' I = W_j(rho) (the residual sumcheck's final evaluation).
+// Factor sumcheck of a class, over its kr rank variables and lh head
+// variables (k low, then h), per claim j (stride 3, or 4 with heads)
+//   {0 U'(k, h), 1 V'(k, h), 2 I(k, h) = [k < r_j], 3 Hq(k, h) = eq(h, rho_h)}
+// U', V' the factor tables with their matrix variables bound to rho (the
+// head variables left free); one claim each: sum U' V' I (Hq) = W_j(rho).
 #pragma once
 
 #include <span>
@@ -49,14 +51,17 @@ inline constexpr std::uint32_t kRankEqPoly = 0;
 // Offsets of a claim's polynomials in its class's residual sumcheck.
 inline constexpr std::uint32_t kRankBasePoly = 0, kRankCandidatePoly = 1, kRankProductPoly = 2, kRankHiPoly = 3,
                                kRankLoPoly = 4, kRankResidualPolysPerClaim = 5;
-// Offsets in the factor sumcheck.
-inline constexpr std::uint32_t kRankUPoly = 0, kRankVPoly = 1, kRankIndicatorPoly = 2, kRankFactorPolysPerClaim = 3;
+// Offsets in the factor sumcheck (the head polynomial only with heads).
+inline constexpr std::uint32_t kRankUPoly = 0, kRankVPoly = 1, kRankIndicatorPoly = 2, kRankHeadPoly = 3;
 
 constexpr std::uint32_t rank_residual_poly(std::size_t position, std::uint32_t which) {
   return 1 + static_cast<std::uint32_t>(kRankResidualPolysPerClaim * position) + which;
 }
-constexpr std::uint32_t rank_factor_poly(std::size_t position, std::uint32_t which) {
-  return static_cast<std::uint32_t>(kRankFactorPolysPerClaim * position) + which;
+constexpr std::uint32_t rank_factor_polys_per_claim(const RankClassLayout& cls) {
+  return cls.head_vars > 0 ? 4 : 3;
+}
+constexpr std::uint32_t rank_factor_poly(const RankClassLayout& cls, std::size_t position, std::uint32_t which) {
+  return static_cast<std::uint32_t>(rank_factor_polys_per_claim(cls) * position) + which;
 }
 
 // Steps 1-3: protocol id, parameters, roots, every claim (name, statement,
@@ -80,14 +85,22 @@ crypto::SumcheckStatement rank_residual_statement(const RankClassLayout& cls, Ra
 crypto::SumcheckStatement rank_factor_statement(const RankClassLayout& cls,
                                                 std::span<const crypto::Fp3> product_values);
 
-// I(kappa) = sum_{k < r} eq(k, kappa): the indicator's multilinear extension.
+// I(kappa) = sum_{k < r} eq(k, kappa): the indicator's multilinear extension
+// (constant in the head variables); its table over (k, h).
 crypto::Fp3 rank_indicator_eval(std::uint32_t rank, std::span<const crypto::Fp3> kappa);
-std::vector<crypto::Fp> rank_indicator_table(unsigned rank_vars, std::uint32_t rank);
+std::vector<crypto::Fp> rank_indicator_table(const RankClassLayout& cls, std::uint32_t rank);
 
-// Points: rho = (rho_col, rho_row); U at (kappa, rho_row), V at (kappa, rho_col).
-std::vector<crypto::Fp3> rank_u_point(const RankClassLayout& cls, std::span<const crypto::Fp3> kappa,
+// Points. rho = (rho_col, rho_row); the factor sumcheck's point is (kappa,
+// eta), eta the head coordinates. rho_h: the high lh coordinates of rho_row
+// (kRows) or rho_col (kCols); the head polynomial is eq(h, rho_h).
+//   kRows / no heads: U at (kappa, rho_row low, eta), V at (kappa, eta, rho_col)
+//   kCols:            U at (kappa, eta, rho_row),   V at (kappa, rho_col low, eta)
+std::span<const crypto::Fp3> rank_head_point(const RankClassLayout& cls, std::span<const crypto::Fp3> rho);
+std::vector<crypto::Fp3> rank_u_point(const RankClassLayout& cls, std::span<const crypto::Fp3> factor_point,
                                       std::span<const crypto::Fp3> rho);
-std::vector<crypto::Fp3> rank_v_point(const RankClassLayout& cls, std::span<const crypto::Fp3> kappa,
+std::vector<crypto::Fp3> rank_v_point(const RankClassLayout& cls, std::span<const crypto::Fp3> factor_point,
                                       std::span<const crypto::Fp3> rho);
+// Hq over (k, h): eq(h, rho_h), constant in k.
+std::vector<crypto::Fp3> rank_head_table(const RankClassLayout& cls, std::span<const crypto::Fp3> rho_h);
 
 }  // namespace fti::drift

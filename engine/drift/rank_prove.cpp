@@ -15,16 +15,31 @@ namespace {
 using crypto::Fp;
 using crypto::Fp3;
 
-// T'(k) = sum_a T[k + 2^kr a] eq(point, a): a factor table with its
-// matrix variables bound to `point`.
-std::vector<Fp3> bind_high(std::span<const Fp> table, unsigned rank_vars, std::span<const Fp3> point) {
+// T'(a, b) = sum_i T[a + 2^low (i + 2^mid b)] eq(point, i), mid = |point|:
+// a factor table with its middle variables bound to `point`, the low ones
+// (rank index) and `high_vars` high ones (head index) left free.
+std::vector<Fp3> bind_middle(std::span<const Fp> table, unsigned low_vars, std::span<const Fp3> point,
+                             unsigned high_vars) {
   const std::vector<Fp3> eq = crypto::eq_table(point);
-  const std::size_t kw = std::size_t{1} << rank_vars;
-  std::vector<Fp3> out(kw, Fp3::zero());
-  for (std::size_t a = 0; a < eq.size(); ++a) {
-    for (std::size_t k = 0; k < kw; ++k) out[k] += eq[a] * table[k + kw * a];
+  const std::size_t lw = std::size_t{1} << low_vars, mw = eq.size(), hw = std::size_t{1} << high_vars;
+  std::vector<Fp3> out(lw * hw, Fp3::zero());
+  for (std::size_t b = 0; b < hw; ++b) {
+    for (std::size_t i = 0; i < mw; ++i) {
+      for (std::size_t a = 0; a < lw; ++a) out[a + lw * b] += eq[i] * table[a + lw * (i + mw * b)];
+    }
   }
   return out;
+}
+
+// U'(k, h) and V'(k, h) of one claim at rho (10.5.4).
+std::pair<std::vector<Fp3>, std::vector<Fp3>> bind_factors(const RankClassLayout& cl, const RankWitness& w,
+                                                           std::span<const Fp3> rho) {
+  const std::span<const Fp3> rho_col = rho.first(cl.log_cols), rho_row = rho.subspan(cl.log_cols, cl.log_rows);
+  const unsigned lh = cl.head_vars;
+  if (cl.head_axis == RankHeadAxis::kCols) {
+    return {bind_middle(w.u, cl.rank_vars + lh, rho_row, 0), bind_middle(w.v, cl.rank_vars, rho_col.first(cl.log_cols - lh), lh)};
+  }
+  return {bind_middle(w.u, cl.rank_vars, rho_row.first(cl.log_rows - lh), lh), bind_middle(w.v, cl.rank_vars + lh, rho_col, 0)};
 }
 
 }  // namespace
@@ -159,28 +174,29 @@ RankProverOutput prove_ranks_with(const commitment::ModelCommitment& base,
       cp.opened_values = std::move(opening.values);
       cp.residual_opening = std::move(opening.proof);
     }
-    // Factor sumcheck over the rank index.
-    const std::span<const Fp3> rho_col(rho.data(), cl.log_cols);
-    const std::span<const Fp3> rho_row(rho.data() + cl.log_cols, cl.log_rows);
+    // Factor sumcheck over the rank index (and the head index).
     std::vector<std::vector<Fp3>> bound;
     std::vector<std::vector<Fp>> indicators;
     for (const std::size_t i : cl.claims) {
-      bound.push_back(bind_high(witnesses[i].u, cl.rank_vars, rho_row));
-      bound.push_back(bind_high(witnesses[i].v, cl.rank_vars, rho_col));
-      indicators.push_back(rank_indicator_table(cl.rank_vars, claims[i].rank));
+      auto [u_bound, v_bound] = bind_factors(cl, witnesses[i], rho);
+      bound.push_back(std::move(u_bound));
+      bound.push_back(std::move(v_bound));
+      indicators.push_back(rank_indicator_table(cl, claims[i].rank));
     }
+    const std::vector<Fp3> head = rank_head_table(cl, rank_head_point(cl, rho));
     std::vector<crypto::MultilinearRef> factor_refs;
     for (std::size_t j = 0; j < cl.size(); ++j) {
       factor_refs.push_back(std::span<const Fp3>(bound[2 * j]));
       factor_refs.push_back(std::span<const Fp3>(bound[2 * j + 1]));
       factor_refs.push_back(std::span<const Fp>(indicators[j]));
+      if (cl.head_vars > 0) factor_refs.push_back(std::span<const Fp3>(head));
     }
     crypto::SumcheckProverOutput fc =
         crypto::sumcheck_prove(rank_factor_statement(cl, product_values), factor_refs, transcript);
     cp.factor_sumcheck = std::move(fc.proof);
-    const std::vector<Fp3> kappa = std::move(fc.point);
-    cp.u_opening = crypto::basefold_open(committed[k].u, rank_u_point(cl, kappa, rho), transcript).proof;
-    cp.v_opening = crypto::basefold_open(committed[k].v, rank_v_point(cl, kappa, rho), transcript).proof;
+    const std::vector<Fp3> factor_point = std::move(fc.point);
+    cp.u_opening = crypto::basefold_open(committed[k].u, rank_u_point(cl, factor_point, rho), transcript).proof;
+    cp.v_opening = crypto::basefold_open(committed[k].v, rank_v_point(cl, factor_point, rho), transcript).proof;
   }
   proof.range = crypto::range_prove(range, transcript);
   return out;

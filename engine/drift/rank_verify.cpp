@@ -91,20 +91,24 @@ DriftResult verify_class(const commitment::ModelCommitment& base, const commitme
     return result.ok() ? DriftResult{DriftStatus::kSumcheckRejected, s} : result;
   }
   // Factor sumcheck: W_j(rho) = sum_{k < r_j} U_j(k, rho_row) V_j(k, rho_col).
-  const crypto::SumcheckFinalCheck factor_check = [&](std::span<const Fp3> kappa, std::span<const Fp3> evals) {
+  // With heads, the head polynomial is eq(h, rho_h) at eta.
+  const crypto::SumcheckFinalCheck factor_check = [&](std::span<const Fp3> point, std::span<const Fp3> evals) {
+    const std::span<const Fp3> kappa = point.first(cl.rank_vars), eta = point.subspan(cl.rank_vars);
+    const Fp3 head = crypto::eq_eval(rank_head_point(cl, rho), eta);
     crypto::BasefoldGroupClaim u_claim{proof.u_commitment, {}};
     crypto::BasefoldGroupClaim v_claim{proof.v_commitment, {}};
     for (std::size_t j = 0; j < cl.size(); ++j) {
-      if (evals[rank_factor_poly(j, kRankIndicatorPoly)] != rank_indicator_eval(claims[cl.claims[j]].rank, kappa)) {
+      if (evals[rank_factor_poly(cl, j, kRankIndicatorPoly)] != rank_indicator_eval(claims[cl.claims[j]].rank, kappa) ||
+          (cl.head_vars > 0 && evals[rank_factor_poly(cl, j, kRankHeadPoly)] != head)) {
         result = {DriftStatus::kEvaluationMismatch, Status::kEvaluationMismatch};
         return Status::kEvaluationMismatch;
       }
-      u_claim.values.push_back(evals[rank_factor_poly(j, kRankUPoly)]);
-      v_claim.values.push_back(evals[rank_factor_poly(j, kRankVPoly)]);
+      u_claim.values.push_back(evals[rank_factor_poly(cl, j, kRankUPoly)]);
+      v_claim.values.push_back(evals[rank_factor_poly(cl, j, kRankVPoly)]);
     }
-    Status s = crypto::basefold_verify(base.params, u_claim, rank_u_point(cl, kappa, rho), proof.u_opening, transcript);
+    Status s = crypto::basefold_verify(base.params, u_claim, rank_u_point(cl, point, rho), proof.u_opening, transcript);
     if (s == Status::kOk) {
-      s = crypto::basefold_verify(base.params, v_claim, rank_v_point(cl, kappa, rho), proof.v_opening, transcript);
+      s = crypto::basefold_verify(base.params, v_claim, rank_v_point(cl, point, rho), proof.v_opening, transcript);
     }
     if (s != Status::kOk) result = {DriftStatus::kOpeningRejected, s};
     return s;

@@ -54,13 +54,17 @@ RankTables rank_tables(const commitment::ModelCommitment& base,
           committed_table(candidate, candidate_groups, layout.candidate_group, layout.candidate_poly, "rank proof", "candidate")};
 }
 
-RankFactors rank_factorize(const RankLayout& layout, const RankStatement& statement, const RankTables& tables) {
-  const std::size_t rows = std::size_t{1} << layout.log_rows;
-  const std::size_t cols = std::size_t{1} << layout.log_cols;
+namespace {
+
+// Rank-q factors of the block rows [r0, r0 + rows) x cols [c0, c0 + cols) of
+// d (row stride `stride`): subspace iteration, then per column k a balanced
+// quantization written through `put_u(k, row, value)`, `put_v(k, col, value)`.
+template <typename PutU, typename PutV>
+void factor_block(const std::vector<std::int64_t>& d, std::size_t stride, std::size_t r0, std::size_t rows,
+                  std::size_t c0, std::size_t cols, const RankStatement& statement, const PutU& put_u,
+                  const PutV& put_v) {
   const std::size_t q = statement.rank;
-  const std::size_t kw = std::size_t{1} << layout.rank_vars;
-  const std::vector<std::int64_t> d = encoded_delta(tables.base, tables.candidate, "rank proof");
-  auto at = [&](std::size_t i, std::size_t j) { return static_cast<double>(d[i * cols + j]); };
+  auto at = [&](std::size_t i, std::size_t j) { return static_cast<double>(d[(r0 + i) * stride + c0 + j]); };
   // Y = D Omega, then power iterations Z = D^T Y, Y = D Z (column-major).
   std::vector<double> y(rows * q), z(cols * q);
   std::mt19937_64 gen(0x5eed);
@@ -93,11 +97,9 @@ RankFactors rank_factorize(const RankLayout& layout, const RankStatement& statem
     orthonormalize(y, rows, q);
   }
   mul_t(y, z);  // z_k = D^T y_k: D ~ sum_k y_k z_k^T
-  RankFactors f;
-  f.u.assign(kw * rows, 0);
-  f.v.assign(kw * cols, 0);
   const double limit = std::ldexp(1.0, static_cast<int>(statement.factor_bits) - 1) - 1;
   const double scale = std::ldexp(1.0, static_cast<int>(statement.shift));
+  const auto lim = static_cast<std::int64_t>(limit);
   for (std::size_t k = 0; k < q; ++k) {
     double a = 0, b = 0;
     for (std::size_t i = 0; i < rows; ++i) a = std::max(a, std::abs(y[k * rows + i]));
@@ -107,14 +109,35 @@ RankFactors rank_factorize(const RankLayout& layout, const RankStatement& statem
     if (gu * a > limit) gu = limit / a;
     double gv = scale / gu;
     if (gv * b > limit) gv = limit / b;
-    for (std::size_t i = 0; i < rows; ++i) {
-      f.u[k + kw * i] = std::clamp<std::int64_t>(std::llround(gu * y[k * rows + i]), static_cast<std::int64_t>(-limit),
-                                                 static_cast<std::int64_t>(limit));
-    }
-    for (std::size_t j = 0; j < cols; ++j) {
-      f.v[k + kw * j] = std::clamp<std::int64_t>(std::llround(gv * z[k * cols + j]), static_cast<std::int64_t>(-limit),
-                                                 static_cast<std::int64_t>(limit));
-    }
+    for (std::size_t i = 0; i < rows; ++i) put_u(k, r0 + i, std::clamp<std::int64_t>(std::llround(gu * y[k * rows + i]), -lim, lim));
+    for (std::size_t j = 0; j < cols; ++j) put_v(k, c0 + j, std::clamp<std::int64_t>(std::llround(gv * z[k * cols + j]), -lim, lim));
+  }
+}
+
+}  // namespace
+
+RankFactors rank_factorize(const RankLayout& layout, const RankStatement& statement, const RankTables& tables) {
+  const std::size_t rows = std::size_t{1} << layout.log_rows;
+  const std::size_t cols = std::size_t{1} << layout.log_cols;
+  const std::vector<std::int64_t> d = encoded_delta(tables.base, tables.candidate, "rank proof");
+  RankFactors f;
+  f.u.assign(std::size_t{1} << layout.u_vars(), 0);
+  f.v.assign(std::size_t{1} << layout.v_vars(), 0);
+  // Each head's block on its own (the whole table without heads).
+  const std::size_t heads = std::size_t{1} << layout.head_vars;
+  const bool by_rows = layout.head_axis == RankHeadAxis::kRows;
+  const bool by_cols = layout.head_axis == RankHeadAxis::kCols;
+  const std::size_t block_rows = by_rows ? rows >> layout.head_vars : rows;
+  const std::size_t block_cols = by_cols ? cols >> layout.head_vars : cols;
+  for (std::size_t h = 0; h < heads; ++h) {
+    const std::size_t r0 = by_rows ? h * block_rows : 0;
+    const std::size_t c0 = by_cols ? h * block_cols : 0;
+    // A factor entry's position: U by (k, row) with the block's first column,
+    // V by (k, col) with the block's first row (the head is fixed by them).
+    factor_block(
+        d, cols, r0, block_rows, c0, block_cols, statement,
+        [&](std::size_t k, std::size_t row, std::int64_t x) { f.u[layout.u_index(k, row, c0)] = x; },
+        [&](std::size_t k, std::size_t col, std::int64_t x) { f.v[layout.v_index(k, r0, col)] = x; });
   }
   return f;
 }
@@ -123,12 +146,11 @@ std::vector<Fp> rank_product(const RankLayout& layout, const RankStatement& stat
                              std::span<const Fp> v) {
   const std::size_t rows = std::size_t{1} << layout.log_rows;
   const std::size_t cols = std::size_t{1} << layout.log_cols;
-  const std::size_t kw = std::size_t{1} << layout.rank_vars;
   std::vector<Fp> w(rows * cols);
   tbb::parallel_for(std::size_t{0}, rows, [&](std::size_t i) {
     for (std::size_t j = 0; j < cols; ++j) {
       Fp s = Fp::zero();
-      for (std::size_t k = 0; k < statement.rank; ++k) s += u[k + kw * i] * v[k + kw * j];
+      for (std::size_t k = 0; k < statement.rank; ++k) s += u[layout.u_index(k, i, j)] * v[layout.v_index(k, i, j)];
       w[i * cols + j] = s;
     }
   });
@@ -139,8 +161,8 @@ RankWitness rank_witness(const RankLayout& layout, const RankStatement& statemen
                          const RankFactors& factors) {
   const std::size_t rows = std::size_t{1} << layout.log_rows;
   const std::size_t cols = std::size_t{1} << layout.log_cols;
-  const std::size_t kw = std::size_t{1} << layout.rank_vars;
-  if (factors.u.size() != kw * rows || factors.v.size() != kw * cols) {
+  if (factors.u.size() != (std::size_t{1} << layout.u_vars()) ||
+      factors.v.size() != (std::size_t{1} << layout.v_vars())) {
     throw Error(ErrorCode::kInput, "rank proof: factor tables of the wrong size");
   }
   const std::int64_t half = std::int64_t{1} << (statement.factor_bits - 1);
@@ -161,7 +183,9 @@ RankWitness rank_witness(const RankLayout& layout, const RankStatement& statemen
   tbb::parallel_for(std::size_t{0}, rows, [&](std::size_t i) {
     for (std::size_t j = 0; j < cols; ++j) {
       std::int64_t s = 0;
-      for (std::size_t k = 0; k < statement.rank; ++k) s += factors.u[k + kw * i] * factors.v[k + kw * j];
+      for (std::size_t k = 0; k < statement.rank; ++k) {
+        s += factors.u[layout.u_index(k, i, j)] * factors.v[layout.v_index(k, i, j)];
+      }
       w.w[i * cols + j] = Fp::from_i64(s);
       e[i * cols + j] = d[i * cols + j] * (std::int64_t{1} << statement.shift) - s;
     }

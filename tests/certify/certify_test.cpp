@@ -337,7 +337,7 @@ TEST_F(Certify, UncertifiableRulesNeedAllowPartial) {
 rules:
   - name: attention
     match: "model.layers.*.self_attn.**"
-    rank: {max: 4, residual: {relative: 0.05}, per_head: {heads: 4}}
+    rank: {max: 4, per_head: {heads: 4}}
   - name: mlp
     match: "model.layers.*.mlp.**"
     norm: {frobenius: {relative: 0.05}, max_abs: 0.1}
@@ -353,7 +353,7 @@ rules:
   const VerifyReport r = verify(partial.certificate, policy);
   ASSERT_TRUE(r.valid()) << failure_line(r.failure);
   EXPECT_TRUE(r.partial);
-  // The rank rule with per_head is not certified; mlp's max_abs is (10.6).
+  // The rank rule without a residual (numerical rank) is not certified; mlp's max_abs is (10.6).
   ASSERT_EQ(r.certificate.statement.uncovered.size(), 1u);
   EXPECT_EQ(r.certificate.statement.uncovered[0].rule, "attention");
   EXPECT_EQ(r.certificate.statement.uncovered[0].what, "rank");
@@ -657,6 +657,48 @@ void add_low_rank(std::vector<TensorData>& tensors, unsigned rank, double size, 
   }
 }
 
+// Adds per-head rank-`rank` updates merged in BF16: q cut into `heads`
+// blocks of rows, v into `heads` blocks of columns, each block its own factors.
+void add_head_low_rank(std::vector<TensorData>& tensors, unsigned rank, double size, std::uint64_t seed,
+                       std::size_t heads) {
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  for (TensorData& d : tensors) {
+    const std::string& n = d.spec.name;
+    const bool by_rows = n.find("q_proj") != std::string::npos;
+    if (!by_rows && n.find("v_proj") == std::string::npos) continue;
+    const std::size_t rows = d.spec.shape[0], cols = d.spec.shape[1];
+    const std::size_t hr = by_rows ? rows / heads : rows, hc = by_rows ? cols : cols / heads;
+    for (std::size_t h = 0; h < heads; ++h) {
+      std::vector<double> a(rank * hc), b(hr * rank);
+      for (double& x : a) x = normal(rng);
+      for (double& x : b) x = normal(rng) * size / std::sqrt(static_cast<double>(rank));
+      for (std::size_t i = 0; i < hr; ++i) {
+        for (std::size_t j = 0; j < hc; ++j) {
+          const std::size_t row = by_rows ? h * hr + i : i, col = by_rows ? j : h * hc + j;
+          const std::size_t at = 2 * (row * cols + col);
+          double v = bf16_to_double(static_cast<std::uint16_t>(d.bytes[at] | (d.bytes[at + 1] << 8)));
+          for (unsigned k = 0; k < rank; ++k) v += b[i * rank + k] * a[k * hc + j];
+          const std::uint16_t out = double_to_bf16(v);
+          d.bytes[at] = static_cast<std::uint8_t>(out);
+          d.bytes[at + 1] = static_cast<std::uint8_t>(out >> 8);
+        }
+      }
+    }
+  }
+}
+
+std::string head_policy(std::size_t heads, bool per_head = true) {
+  const std::string h = per_head ? fmt::format(", per_head: {{heads: {}}}", heads) : "";
+  const std::string hv = per_head ? fmt::format(", per_head: {{heads: {}, axis: in}}", heads) : "";
+  return "version: 1\nrules:\n"
+         "  - name: q-heads\n    match: \"model.layers.*.self_attn.q_proj.weight\"\n"
+         "    rank: {max: 2, residual: {relative: 1%}" + h + "}\n"
+         "  - name: v-heads\n    match: \"model.layers.*.self_attn.v_proj.weight\"\n"
+         "    rank: {max: 2, residual: {absolute: 0.01}" + hv + "}\n"
+         "  - name: frozen\n    match: \"**\"\n    frozen: true\n";
+}
+
 class RankCertify : public Certify {
  protected:
   void SetUp() override {
@@ -833,6 +875,60 @@ TEST_F(RankCertify, ResidualBoundsKeepTheMarginOfRoundedValues) {
   const ProveResult ok = prove("rounded", covered.c_str());
   ASSERT_EQ(ok.outcome, ProveOutcome::kCertified) << ok.message;
   EXPECT_TRUE(verify(ok.certificate, covered.c_str()).valid());
+}
+
+TEST_F(RankCertify, PerHeadRankCertifiesAndVerifies) {
+  // q: 4 heads of 8 rows, v: 4 heads of 8 columns, each head its own rank-2 update.
+  std::vector<TensorData> t = base_tensors_;
+  add_head_low_rank(t, 2, 0.005, 21, 4);
+  fti::testing::write_model(dir_.path() / "heads", t, 1);
+  const std::string policy = head_policy(4);
+  const ProveResult r = prove("heads", policy.c_str());
+  ASSERT_EQ(r.outcome, ProveOutcome::kCertified) << r.message;
+  const VerifyReport v = verify(r.certificate, policy.c_str());
+  ASSERT_TRUE(v.valid()) << failure_line(v.failure);
+  EXPECT_FALSE(v.partial);
+  const CertStatement& st = v.certificate.statement;
+  ASSERT_EQ(st.rank.size(), 2u);  // q, v of layer 0 (base index order: q before v)
+  EXPECT_EQ(st.rank[0].head_axis, drift::RankHeadAxis::kRows);
+  EXPECT_EQ(st.rank[1].head_axis, drift::RankHeadAxis::kCols);
+  EXPECT_EQ(st.rank[0].head_block_vars, 3u);
+  EXPECT_EQ(st.rank[1].head_block_vars, 3u);
+  // The same update under one rank-2 bound per tensor: far above the bounds, refused.
+  const std::string whole = head_policy(4, false);
+  const ProveResult refused = prove("heads", whole.c_str());
+  EXPECT_EQ(refused.outcome, ProveOutcome::kViolation) << refused.message;
+  // Another head size or axis in the certificate: the proof's shapes no
+  // longer parse (format) or, where they do, the rebuilt statement differs.
+  for (int variant = 0; variant < 3; ++variant) {
+    Certificate c = parsed(r.certificate);
+    if (variant == 0) c.statement.rank[0].head_block_vars = 2;
+    if (variant == 1) c.statement.rank[1].head_axis = drift::RankHeadAxis::kRows;
+    if (variant == 2) c.statement.rank[0].head_block_vars = 5;  // one head: the plain layout, same shapes as r = 2
+    const VerifyReport e = verify(serialize_certificate(c), policy.c_str());
+    EXPECT_FALSE(e.valid()) << variant;
+    EXPECT_TRUE(e.failure.check == "format" || e.failure.check == "statement") << variant << ": "
+                                                                                << failure_line(e.failure);
+  }
+}
+
+TEST_F(RankCertify, PerHeadBlocksThatAreNotAPowerOfTwoAreNotCertified) {
+  // hidden 24: 3 heads are blocks of 8 (certified), 2 heads blocks of 12 (not yet).
+  std::vector<TensorData> t = fti::testing::make_model_tensors(1, 24, 11);
+  fti::testing::write_model(dir_.path() / "base", t, 1);
+  add_head_low_rank(t, 2, 0.005, 22, 3);
+  fti::testing::write_model(dir_.path() / "heads24", t, 1);
+  const std::string three = head_policy(3);
+  const ProveResult ok = prove("heads24", three.c_str());
+  ASSERT_EQ(ok.outcome, ProveOutcome::kCertified) << ok.message;
+  EXPECT_TRUE(verify(ok.certificate, three.c_str()).valid());
+  const std::string two = head_policy(2);
+  EXPECT_EQ(prove("heads24", two.c_str()).outcome, ProveOutcome::kUncertifiable);
+  const ProveResult partial = prove("heads24", two.c_str(), true);
+  ASSERT_FALSE(partial.certificate.empty()) << partial.message;
+  const VerifyReport r = verify(partial.certificate, two.c_str());
+  EXPECT_TRUE(r.valid()) << failure_line(r.failure);
+  EXPECT_TRUE(r.partial);
 }
 
 TEST_F(RankCertify, EditedRankParametersOrBoundsAreRejected) {

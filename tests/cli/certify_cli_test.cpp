@@ -162,7 +162,7 @@ TEST_F(CertifyCli, DemoPolicyIsFullyCertifiedBudgetIncluded) {
 }
 
 TEST_F(CertifyCli, UncertifiableRulesNeedAllowPartial) {
-  // The demo policy plus a per-head rank rule on k (not certifiable yet).
+  // The demo policy plus a rank rule on k without a residual bound (numerical rank: not certifiable yet).
   std::string policy = testing::slurp(demo("policy.yaml"));
   const std::string frozen = "  - name: frozen";
   policy.insert(policy.find(frozen), "  - name: heads\n    match: \"model.layers.*.self_attn.k_proj.weight\"\n"
