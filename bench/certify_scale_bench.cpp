@@ -5,11 +5,12 @@
 // prove_certificate (commit both + prove), the certificate size and
 // verify_certificate (best of 5), with peak RSS per phase. Policy: q/v under
 // a relative Frobenius bound (and, with --max-abs, a max_abs bound: one
-// entry proof per tensor), everything else frozen. Prints one JSON object
-// per size.
+// entry proof per tensor; with --rank R, a rank-R bound with a 1% relative
+// residual on q/v as well: one batched rank proof), everything else frozen.
+// Prints one JSON object per size.
 //
 //   certify_scale_bench [--layers 1,4,14] [--hidden 768] [--intermediate 2048]
-//                       [--vocab 2048] [--dir DIR] [--max-abs] [--threads N] [--keep]
+//                       [--vocab 2048] [--dir DIR] [--max-abs] [--rank R] [--threads N] [--keep]
 #include <tbb/global_control.h>
 
 #include <chrono>
@@ -31,25 +32,14 @@ namespace {
 
 double since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
-constexpr const char* kPolicy = R"(version: 1
-rules:
-  - name: qv
-    match: "model.layers.*.self_attn.{q,v}_proj.weight"
-    norm: {frobenius: {relative: 0.05}}
-  - name: frozen
-    match: "**"
-    frozen: true
-)";
-
-constexpr const char* kPolicyMaxAbs = R"(version: 1
-rules:
-  - name: qv
-    match: "model.layers.*.self_attn.{q,v}_proj.weight"
-    norm: {frobenius: {relative: 0.05}, max_abs: 0.01}
-  - name: frozen
-    match: "**"
-    frozen: true
-)";
+// q/v's rule with the options' extra classes.
+std::string bench_policy(bool max_abs, unsigned rank) {
+  std::string norm = max_abs ? "{frobenius: {relative: 0.05}, max_abs: 0.01}" : "{frobenius: {relative: 0.05}}";
+  std::string text = "version: 1\nrules:\n  - name: qv\n    match: \"model.layers.*.self_attn.{q,v}_proj.weight\"\n"
+                     "    norm: " + norm + "\n";
+  if (rank > 0) text += "    rank: {max: " + std::to_string(rank) + ", residual: {relative: 1%}}\n";
+  return text + "  - name: frozen\n    match: \"**\"\n    frozen: true\n";
+}
 
 std::vector<std::uint64_t> parse_list(const std::string& text) {
   std::vector<std::uint64_t> out;
@@ -69,6 +59,7 @@ int main(int argc, char** argv) {
   fs::path dir = fs::temp_directory_path() / "fti-certify-scale";
   bool keep = false, max_abs = false;
   int threads = 0;
+  unsigned rank = 0;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     const auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
@@ -78,6 +69,7 @@ int main(int argc, char** argv) {
     else if (a == "--vocab") shape.vocab = std::stoull(next());
     else if (a == "--dir") dir = next();
     else if (a == "--max-abs") max_abs = true;
+    else if (a == "--rank") rank = static_cast<unsigned>(std::stoul(next()));
     else if (a == "--threads") threads = std::stoi(next());
     else if (a == "--keep") keep = true;
     else {
@@ -90,7 +82,7 @@ int main(int argc, char** argv) {
     limit = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism,
                                                   static_cast<std::size_t>(threads));
   }
-  const char* policy_text = max_abs ? kPolicyMaxAbs : kPolicy;
+  const std::string policy_text = bench_policy(max_abs, rank);
   const fti::policy::Policy policy = fti::policy::parse_policy(policy_text, "bench-policy.yaml");
   for (const std::uint64_t layers : layer_counts) {
     shape.layers = layers;
@@ -108,7 +100,8 @@ int main(int argc, char** argv) {
     out["hidden"] = shape.hidden;
     out["intermediate"] = shape.intermediate;
     out["vocab"] = shape.vocab;
-    out["policy"] = max_abs ? "qv frobenius.relative + max_abs, rest frozen" : "qv frobenius.relative, rest frozen";
+    out["policy"] = std::string("qv frobenius.relative") + (max_abs ? " + max_abs" : "") +
+                    (rank > 0 ? " + rank " + std::to_string(rank) + " residual 1%" : "") + ", rest frozen";
     out["generate_seconds"] = since(start);
     {
       const fti::Checkpoint base = fti::Checkpoint::open_local(run / "base");
