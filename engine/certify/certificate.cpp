@@ -13,6 +13,19 @@
 namespace fti::certify {
 namespace {
 
+// A section's trailing proof: LE64 length (at most `limit` and the bytes
+// left) then the bytes.
+void read_proof(ByteReader& sr, std::size_t limit, std::string_view what, std::vector<std::uint8_t>& out) {
+  const std::uint64_t len = sr.u64(fmt::format("{} length", what));
+  if (!sr.ok()) return;
+  if (len > limit || len > sr.left()) {
+    sr.fail(fmt::format("{} of {} bytes: above {} or beyond the {} bytes left", what, len, limit, sr.left()));
+    return;
+  }
+  const auto p = sr.raw(static_cast<std::size_t>(len), what);
+  out.assign(p.begin(), p.end());
+}
+
 constexpr std::size_t kHeaderBytes = 4 + kCertificateProtocolId.size() + 8 * 4 + 32 + 32;
 
 void section(ByteWriter& w, Section tag, std::span<const std::uint8_t> body) {
@@ -220,30 +233,14 @@ CheckFailure parse_certificate(std::span<const std::uint8_t> bytes, Certificate&
           d.low = sr.u64("rank.low");
           c.rank_disclosures.push_back(d);
         }
-        const std::uint64_t len = sr.u64("rank proof length");
-        if (!sr.ok()) break;
-        if (len > kMaxRankSectionBytes || len > sr.left()) {
-          sr.fail(fmt::format("rank proof of {} bytes: above {} or beyond the {} bytes left", len,
-                              kMaxRankSectionBytes, sr.left()));
-          break;
-        }
-        const auto p = sr.raw(static_cast<std::size_t>(len), "rank proof");
-        c.rank_proof.assign(p.begin(), p.end());
+        read_proof(sr, kMaxRankSectionBytes, "rank proof", c.rank_proof);
         break;
       }
       case Section::kEntryProof: {
         const std::size_t n = sr.count("entry counts", kMaxEntryTensors, 8);
         c.entry_counts.reserve(n);
         for (std::size_t i = 0; i < n && sr.ok(); ++i) c.entry_counts.push_back(sr.u64("entry.changed"));
-        const std::uint64_t len = sr.u64("entry proof length");
-        if (!sr.ok()) break;
-        if (len > kMaxEntrySectionBytes || len > sr.left()) {
-          sr.fail(fmt::format("entry proof of {} bytes: above {} or beyond the {} bytes left", len,
-                              kMaxEntrySectionBytes, sr.left()));
-          break;
-        }
-        const auto p = sr.raw(static_cast<std::size_t>(len), "entry proof");
-        c.entry_proof.assign(p.begin(), p.end());
+        read_proof(sr, kMaxEntrySectionBytes, "entry proof", c.entry_proof);
         break;
       }
     }
