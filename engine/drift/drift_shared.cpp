@@ -114,4 +114,13 @@ std::array<std::uint64_t, 12> block_limb_params(unsigned range_limb_bits, const 
   return {kNormLimbShift, kNormHiBits, kNormLoBits, range_limb_bits, w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]};
 }
 
+void absorb_drift_header(crypto::Transcript& t, const DriftHeaderLabels& labels, std::string_view protocol_id,
+                         unsigned range_limb_bits, const commitment::ModelCommitment& base,
+                         const commitment::ModelCommitment& candidate) {
+  t.absorb_bytes(labels.protocol, text_bytes(protocol_id));
+  t.absorb_u64s(labels.params, block_limb_params(range_limb_bits, base.params));
+  t.absorb_digest(labels.base_root, base.root);
+  t.absorb_digest(labels.candidate_root, candidate.root);
+}
+
 }  // namespace fti::drift

@@ -18,6 +18,7 @@
 #include "engine/crypto/proof_reader.h"
 #include "engine/crypto/basefold_params.h"
 #include "engine/crypto/goldilocks.h"
+#include "engine/crypto/transcript.h"
 #include "engine/drift/drift_status.h"
 
 namespace fti::drift {
@@ -102,6 +103,21 @@ std::span<const crypto::Fp> committed_table(const commitment::ModelCommitment& c
 // constants (shift, hi bits, lo bits), the range argument's limb size L, then
 // the Basefold parameters (BasefoldParams::words(), section 7.5).
 std::array<std::uint64_t, 12> block_limb_params(unsigned range_limb_bits, const crypto::BasefoldParams& params);
+
+// The bytes of a text (a protocol id, a tensor name) for absorb_bytes.
+inline std::span<const std::uint8_t> text_bytes(std::string_view s) {
+  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
+
+// The labels of a drift transcript's first absorptions.
+struct DriftHeaderLabels {
+  std::string_view protocol, params, base_root, candidate_root;
+};
+// What the rank and entry transcripts absorb first (10.5.3, 10.6.3 steps 1-2):
+// the protocol id, block_limb_params, the base root, the candidate root.
+void absorb_drift_header(crypto::Transcript& t, const DriftHeaderLabels& labels, std::string_view protocol_id,
+                         unsigned range_limb_bits, const commitment::ModelCommitment& base,
+                         const commitment::ModelCommitment& candidate);
 
 // Layout::make, Proof::parse, then `verify(parsed)`; any exception (an
 // allocation failure, a shape a crypto routine refuses) is kMalformed, never

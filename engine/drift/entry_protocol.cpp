@@ -10,10 +10,6 @@ namespace {
 using crypto::Fp;
 using crypto::Fp3;
 
-std::span<const std::uint8_t> bytes_of(std::string_view s) {
-  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
-}
-
 crypto::SumcheckTerm term(const Fp3& c, std::vector<std::uint32_t> factors) { return {c, std::move(factors)}; }
 
 }  // namespace
@@ -21,17 +17,14 @@ crypto::SumcheckTerm term(const Fp3& c, std::vector<std::uint32_t> factors) { re
 void entry_absorb_statement(crypto::Transcript& t, const commitment::ModelCommitment& base,
                             const commitment::ModelCommitment& candidate, const EntryStatement& st,
                             const EntryLayout& layout) {
-  t.absorb_bytes(kEntryLabelProtocol, bytes_of(kEntryProtocolId));
-  const std::array<std::uint64_t, 12> params = block_limb_params(st.range_limb_bits, base.params);
-  t.absorb_u64s(kEntryLabelParams, params);
-  t.absorb_digest(kEntryLabelBaseRoot, base.root);
-  t.absorb_digest(kEntryLabelCandidateRoot, candidate.root);
+  absorb_drift_header(t, {kEntryLabelProtocol, kEntryLabelParams, kEntryLabelBaseRoot, kEntryLabelCandidateRoot},
+                      kEntryProtocolId, st.range_limb_bits, base, candidate);
   t.absorb_u64(kEntryLabelNumClaims, st.claims.size());
   for (std::size_t i = 0; i < st.claims.size(); ++i) {
     const EntryClaim& claim = st.claims[i];
     const EntryClaimLayout& l = layout.claims[i];
     const commitment::TensorRecord& b = base.tensors[l.base_index];
-    t.absorb_bytes(kEntryLabelTensorName, bytes_of(b.name));
+    t.absorb_bytes(kEntryLabelTensorName, text_bytes(b.name));
     const std::uint64_t fields[] = {l.base_index,
                                     l.candidate_index,
                                     b.log_rows,

@@ -16,26 +16,19 @@ using crypto::SumcheckTerm;
 
 SumcheckTerm term(Fp coefficient, std::vector<std::uint32_t> factors) { return {Fp3(coefficient), std::move(factors)}; }
 
-std::span<const std::uint8_t> bytes_of(std::string_view s) {
-  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
-}
-
 }  // namespace
 
 void rank_absorb_statement(crypto::Transcript& t, const commitment::ModelCommitment& base,
                            const commitment::ModelCommitment& candidate, RankClaims claims,
                            const RankBatchLayout& layout) {
-  t.absorb_bytes(kRankLabelProtocol, bytes_of(kRankProtocolId));
-  const std::array<std::uint64_t, 12> params = block_limb_params(claims[0].range_limb_bits, base.params);
-  t.absorb_u64s(kRankLabelParams, params);
-  t.absorb_digest(kRankLabelBaseRoot, base.root);
-  t.absorb_digest(kRankLabelCandidateRoot, candidate.root);
+  absorb_drift_header(t, {kRankLabelProtocol, kRankLabelParams, kRankLabelBaseRoot, kRankLabelCandidateRoot},
+                      kRankProtocolId, claims[0].range_limb_bits, base, candidate);
   const std::uint64_t counts[] = {claims.size(), layout.classes.size()};
   t.absorb_u64s(kRankLabelClaims, counts);
   for (std::size_t i = 0; i < claims.size(); ++i) {
     const RankStatement& st = claims[i];
     const RankLayout& l = layout.claims[i];
-    t.absorb_bytes(kRankLabelTensorName, bytes_of(base.tensors[l.base_index].name));
+    t.absorb_bytes(kRankLabelTensorName, text_bytes(base.tensors[l.base_index].name));
     const std::uint64_t fields[] = {l.base_index,
                                     l.candidate_index,
                                     l.log_rows,
