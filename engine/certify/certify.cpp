@@ -346,7 +346,7 @@ struct RankChoice {
 
 // The prover's parameters (10.4.6): for t = t_max, t_max - 1, .. (at most
 // kRankShiftCandidates), bu the largest accepted at t, factors by
-// rank_factorize and their exact R; keep the smallest t whose residual
+// rank_quantize of one rank_subspace and their exact R; keep the smallest t whose residual
 // sqrt(R) 2^-t is within 1% of the best one; then shrink bu to the bits the
 // factors need (same factors, smaller E_max, larger blocks).
 RankChoice choose_rank_parameters(const commitment::ModelCommitment& base,
@@ -356,6 +356,8 @@ RankChoice choose_rank_parameters(const commitment::ModelCommitment& base,
                                   unsigned range_limb_bits, const drift::RankLayout& any_layout) {
   const drift::RankStatement rs = rank_drift_statement(entry, range_limb_bits);
   const drift::RankTables tables = drift::rank_tables(base, bg, candidate, cg, any_layout);
+  // The real factors once; each (t, bu) only quantizes them.
+  const drift::RankSubspace subspace = drift::rank_subspace(any_layout, rs.rank, tables);
   const unsigned t_max = max_rank_shift(base, candidate, rs);
   struct Tried {
     unsigned shift, factor_bits;
@@ -369,7 +371,7 @@ RankChoice choose_rank_parameters(const commitment::ModelCommitment& base,
     s.factor_bits = max_rank_factor_bits(base, candidate, rs, s.shift);
     drift::RankLayout l;
     if (s.factor_bits == 0 || drift::RankLayout::make(base, candidate, s, l) != drift::DriftStatus::kOk) continue;
-    drift::RankFactors f = drift::rank_factorize(l, s, tables);
+    drift::RankFactors f = drift::rank_quantize(l, s, subspace);
     const drift::RankWitness w = drift::rank_witness(l, s, tables, f);
     const double residual = std::ldexp(std::sqrt(static_cast<double>(w.disclosure.value())), -static_cast<int>(s.shift));
     tried.push_back({s.shift, s.factor_bits, residual, std::move(f)});

@@ -56,35 +56,33 @@ RankTables rank_tables(const commitment::ModelCommitment& base,
 
 namespace {
 
-// Rank-q factors of the block rows [r0, r0 + rows) x cols [c0, c0 + cols) of
-// d (row stride `stride`): subspace iteration, then per column k a balanced
-// quantization written through `put_u(k, row, value)`, `put_v(k, col, value)`.
-template <typename PutU, typename PutV>
-void factor_block(const std::vector<std::int64_t>& d, std::size_t stride, std::size_t r0, std::size_t rows,
-                  std::size_t c0, std::size_t cols, const RankStatement& statement, const PutU& put_u,
-                  const PutV& put_v) {
-  const std::size_t q = statement.rank;
+// The real rank-q factors of block rows [r0, r0 + rows) x cols [c0, c0 + cols)
+// of d (row stride `stride`) by subspace iteration: D ~ sum_k y_k z_k^T.
+RankSubspace::Block subspace_block(const std::vector<std::int64_t>& d, std::size_t stride, std::size_t r0,
+                                   std::size_t rows, std::size_t c0, std::size_t cols, std::size_t q) {
   auto at = [&](std::size_t i, std::size_t j) { return static_cast<double>(d[(r0 + i) * stride + c0 + j]); };
   // Y = D Omega, then power iterations Z = D^T Y, Y = D Z (column-major).
-  std::vector<double> y(rows * q), z(cols * q);
+  RankSubspace::Block out{r0, rows, c0, cols, std::vector<double>(rows * q), std::vector<double>(cols * q)};
+  std::vector<double>& y = out.y;
+  std::vector<double>& z = out.z;
   std::mt19937_64 gen(0x5eed);
   std::normal_distribution<double> normal;
   for (double& x : z) x = normal(gen);
-  auto mul = [&](const std::vector<double>& in, std::vector<double>& out) {  // out = D in
+  auto mul = [&](const std::vector<double>& in, std::vector<double>& res) {  // res = D in
     tbb::parallel_for(std::size_t{0}, rows, [&](std::size_t i) {
       for (std::size_t k = 0; k < q; ++k) {
         double s = 0;
         for (std::size_t j = 0; j < cols; ++j) s += at(i, j) * in[k * cols + j];
-        out[k * rows + i] = s;
+        res[k * rows + i] = s;
       }
     });
   };
-  auto mul_t = [&](const std::vector<double>& in, std::vector<double>& out) {  // out = D^T in
+  auto mul_t = [&](const std::vector<double>& in, std::vector<double>& res) {  // res = D^T in
     tbb::parallel_for(std::size_t{0}, cols, [&](std::size_t j) {
       for (std::size_t k = 0; k < q; ++k) {
         double s = 0;
         for (std::size_t i = 0; i < rows; ++i) s += at(i, j) * in[k * rows + i];
-        out[k * cols + j] = s;
+        res[k * cols + j] = s;
       }
     });
   };
@@ -97,49 +95,68 @@ void factor_block(const std::vector<std::int64_t>& d, std::size_t stride, std::s
     orthonormalize(y, rows, q);
   }
   mul_t(y, z);  // z_k = D^T y_k: D ~ sum_k y_k z_k^T
-  const double limit = std::ldexp(1.0, static_cast<int>(statement.factor_bits) - 1) - 1;
-  const double scale = std::ldexp(1.0, static_cast<int>(statement.shift));
-  const auto lim = static_cast<std::int64_t>(limit);
-  for (std::size_t k = 0; k < q; ++k) {
-    double a = 0, b = 0;
-    for (std::size_t i = 0; i < rows; ++i) a = std::max(a, std::abs(y[k * rows + i]));
-    for (std::size_t j = 0; j < cols; ++j) b = std::max(b, std::abs(z[k * cols + j]));
-    if (a == 0 || b == 0) continue;
-    double gu = std::sqrt(scale * b / a);
-    if (gu * a > limit) gu = limit / a;
-    double gv = scale / gu;
-    if (gv * b > limit) gv = limit / b;
-    for (std::size_t i = 0; i < rows; ++i) put_u(k, r0 + i, std::clamp<std::int64_t>(std::llround(gu * y[k * rows + i]), -lim, lim));
-    for (std::size_t j = 0; j < cols; ++j) put_v(k, c0 + j, std::clamp<std::int64_t>(std::llround(gv * z[k * cols + j]), -lim, lim));
-  }
+  return out;
 }
 
 }  // namespace
 
-RankFactors rank_factorize(const RankLayout& layout, const RankStatement& statement, const RankTables& tables) {
+RankSubspace rank_subspace(const RankLayout& layout, std::uint32_t rank, const RankTables& tables) {
   const std::size_t rows = std::size_t{1} << layout.log_rows;
   const std::size_t cols = std::size_t{1} << layout.log_cols;
   const std::vector<std::int64_t> d = encoded_delta(tables.base, tables.candidate, "rank proof");
-  RankFactors f;
-  f.u.assign(std::size_t{1} << layout.u_vars(), 0);
-  f.v.assign(std::size_t{1} << layout.v_vars(), 0);
   // Each head's block on its own (the whole table without heads).
   const std::size_t heads = std::size_t{1} << layout.head_vars;
   const bool by_rows = layout.head_axis == RankHeadAxis::kRows;
   const bool by_cols = layout.head_axis == RankHeadAxis::kCols;
   const std::size_t block_rows = by_rows ? rows >> layout.head_vars : rows;
   const std::size_t block_cols = by_cols ? cols >> layout.head_vars : cols;
+  RankSubspace out;
+  out.rank = rank;
   for (std::size_t h = 0; h < heads; ++h) {
-    const std::size_t r0 = by_rows ? h * block_rows : 0;
-    const std::size_t c0 = by_cols ? h * block_cols : 0;
-    // A factor entry's position: U by (k, row) with the block's first column,
-    // V by (k, col) with the block's first row (the head is fixed by them).
-    factor_block(
-        d, cols, r0, block_rows, c0, block_cols, statement,
-        [&](std::size_t k, std::size_t row, std::int64_t x) { f.u[layout.u_index(k, row, c0)] = x; },
-        [&](std::size_t k, std::size_t col, std::int64_t x) { f.v[layout.v_index(k, r0, col)] = x; });
+    out.blocks.push_back(subspace_block(d, cols, by_rows ? h * block_rows : 0, block_rows,
+                                        by_cols ? h * block_cols : 0, block_cols, rank));
+  }
+  return out;
+}
+
+RankFactors rank_quantize(const RankLayout& layout, const RankStatement& statement, const RankSubspace& subspace) {
+  RankFactors f;
+  f.u.assign(std::size_t{1} << layout.u_vars(), 0);
+  f.v.assign(std::size_t{1} << layout.v_vars(), 0);
+  const std::size_t q = std::min<std::size_t>(subspace.rank, statement.rank);
+  const double limit = std::ldexp(1.0, static_cast<int>(statement.factor_bits) - 1) - 1;
+  const double scale = std::ldexp(1.0, static_cast<int>(statement.shift));
+  const auto lim = static_cast<std::int64_t>(limit);
+  for (const RankSubspace::Block& blk : subspace.blocks) {
+    const std::vector<double>& y = blk.y;
+    const std::vector<double>& z = blk.z;
+    // Per column k a balanced quantization U_k = round(g_u y_k), V_k = round(g_v z_k),
+    // g_u g_v = 2^t; a factor entry's position: U by (k, row) with the block's
+    // first column, V by (k, col) with the block's first row (they fix the head).
+    for (std::size_t k = 0; k < q; ++k) {
+      double a = 0, b = 0;
+      for (std::size_t i = 0; i < blk.rows; ++i) a = std::max(a, std::abs(y[k * blk.rows + i]));
+      for (std::size_t j = 0; j < blk.cols; ++j) b = std::max(b, std::abs(z[k * blk.cols + j]));
+      if (a == 0 || b == 0) continue;
+      double gu = std::sqrt(scale * b / a);
+      if (gu * a > limit) gu = limit / a;
+      double gv = scale / gu;
+      if (gv * b > limit) gv = limit / b;
+      for (std::size_t i = 0; i < blk.rows; ++i) {
+        f.u[layout.u_index(k, blk.r0 + i, blk.c0)] =
+            std::clamp<std::int64_t>(std::llround(gu * y[k * blk.rows + i]), -lim, lim);
+      }
+      for (std::size_t j = 0; j < blk.cols; ++j) {
+        f.v[layout.v_index(k, blk.r0, blk.c0 + j)] =
+            std::clamp<std::int64_t>(std::llround(gv * z[k * blk.cols + j]), -lim, lim);
+      }
+    }
   }
   return f;
+}
+
+RankFactors rank_factorize(const RankLayout& layout, const RankStatement& statement, const RankTables& tables) {
+  return rank_quantize(layout, statement, rank_subspace(layout, statement.rank, tables));
 }
 
 std::vector<Fp> rank_product(const RankLayout& layout, const RankStatement& statement, std::span<const Fp> u,

@@ -42,6 +42,21 @@ RankTables rank_tables(const commitment::ModelCommitment& base,
                        const commitment::ModelCommitment& candidate,
                        std::span<const crypto::BasefoldProverData* const> candidate_groups, const RankLayout& layout);
 
+// The real factors of every head's block of Delta (the whole table without
+// heads) by rank-r subspace iteration in double: block ~ sum_k y_k z_k^T.
+// Independent of bu and t, so a prover trying several computes it once.
+struct RankSubspace {
+  struct Block {
+    std::size_t r0 = 0, rows = 0, c0 = 0, cols = 0;  // the block in the padded table
+    std::vector<double> y, z;                       // rows x r, cols x r, column-major
+  };
+  std::uint32_t rank = 0;
+  std::vector<Block> blocks;
+};
+RankSubspace rank_subspace(const RankLayout& layout, std::uint32_t rank, const RankTables& tables);
+// The integer factors at the statement's bu and t (balanced, clamped).
+RankFactors rank_quantize(const RankLayout& layout, const RankStatement& statement, const RankSubspace& subspace);
+
 // Honest factors: rank-r subspace iteration on Delta (double), then per
 // column k a balanced quantization U_k = round(g_u y_k), V_k = round(g_v z_k),
 // g_u g_v = 2^t, clamped to |entry| <= 2^(bu-1) - 1. Throws Error(kInput) for
