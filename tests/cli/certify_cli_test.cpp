@@ -161,6 +161,43 @@ TEST_F(CertifyCli, DemoPolicyIsFullyCertifiedBudgetIncluded) {
   EXPECT_EQ(ranks, 8u);  // q and v of 4 layers
 }
 
+TEST_F(CertifyCli, PerHeadRankRulesAreCertifiedAndReported) {
+  // The demo's LoRA update has rank 8; each of q's 4 heads (64 rows) then has
+  // rank <= 8 too; v under its plain rank rule.
+  const std::string policy = "version: 1\npreset: llama\nrules:\n"
+                             "  - name: q-heads\n    match: \"model.layers.*.self_attn.q_proj.weight\"\n"
+                             "    rank: {max: 8, residual: {relative: 1%}, per_head: {heads: 4}}\n"
+                             "  - name: v\n    match: \"model.layers.*.self_attn.v_proj.weight\"\n"
+                             "    rank: {max: 8, residual: {relative: 1%}}\n"
+                             "  - name: frozen\n    match: \"**\"\n    frozen: true\n";
+  testing::write_text(dir_ / "heads.yaml", policy);
+  CommandResult r = fti_cli({"prove", "--base", demo("base"), "--candidate", demo("candidate-lora"), "--policy",
+                             path("heads.yaml"), "--out", path("h.fticert")},
+                            dir_);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = fti_cli({"verify", path("h.fticert"), "--policy", path("heads.yaml")}, dir_);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("per head: 4 blocks of rows"), std::string::npos) << r.out;
+  r = fti_cli({"verify", path("h.fticert"), "--policy", path("heads.yaml"), "--json"}, dir_);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  std::size_t heads = 0, plain = 0;
+  for (const auto& t : j["tensors"]) {
+    if (!t.contains("rank")) continue;
+    if (t["rule"] == "q-heads") {
+      ++heads;
+      EXPECT_EQ(t["rank"]["heads"], 4) << t.dump();
+      EXPECT_EQ(t["rank"]["head_side"], "rows") << t.dump();
+    } else {
+      ++plain;
+      EXPECT_FALSE(t["rank"].contains("heads")) << t.dump();
+    }
+    EXPECT_LE(t["rank"]["relative"].get<double>(), 0.01) << t.dump();
+  }
+  EXPECT_EQ(heads, 4u);
+  EXPECT_EQ(plain, 4u);
+}
+
 TEST_F(CertifyCli, UncertifiableRulesNeedAllowPartial) {
   // The demo policy plus a rank rule on k without a residual bound (numerical rank: not certifiable yet).
   std::string policy = testing::slurp(demo("policy.yaml"));
