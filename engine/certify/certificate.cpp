@@ -68,6 +68,10 @@ CheckFailure format_failure(std::string reason) { return {"format", std::move(re
 
 }  // namespace
 
+std::size_t rank_chunks(std::size_t rank_entries) {
+  return (rank_entries + drift::kMaxRankClaims - 1) / drift::kMaxRankClaims;
+}
+
 std::vector<std::uint8_t> serialize_certificate(const Certificate& c) {
   ByteWriter out;
   out.raw({reinterpret_cast<const std::uint8_t*>(kCertificateMagic.data()), kCertificateMagic.size()});
@@ -107,8 +111,11 @@ std::vector<std::uint8_t> serialize_certificate(const Certificate& c) {
       k.u64(d.high);
       k.u64(d.low);
     }
-    k.u64(c.rank_proof.size());
-    k.raw(c.rank_proof);
+    k.u32(static_cast<std::uint32_t>(c.rank_proofs.size()));
+    for (const std::vector<std::uint8_t>& proof : c.rank_proofs) {
+      k.u64(proof.size());
+      k.raw(proof);
+    }
     section(out, Section::kRankProofs, k.bytes());
   }
   {
@@ -233,7 +240,11 @@ CheckFailure parse_certificate(std::span<const std::uint8_t> bytes, Certificate&
           d.low = sr.u64("rank.low");
           c.rank_disclosures.push_back(d);
         }
-        read_proof(sr, kMaxRankSectionBytes, "rank proof", c.rank_proof);
+        const std::size_t proofs = sr.count("rank proofs", rank_chunks(kMaxRankTensors), 8);
+        c.rank_proofs.resize(proofs);
+        for (std::size_t i = 0; i < proofs && sr.ok(); ++i) {
+          read_proof(sr, kMaxRankSectionBytes, "rank proof", c.rank_proofs[i]);
+        }
         break;
       }
       case Section::kEntryProof: {

@@ -62,12 +62,17 @@ struct Certificate {
   drift::NormDisclosure disclosure;
   std::vector<std::uint8_t> norm_proof;  // empty when the statement has no norm tensors
   std::vector<drift::NormStatistic> rank_disclosures;  // R = 2^32 H + L per statement.rank entry, same order
-  std::vector<std::uint8_t> rank_proof;  // one RankProof for all of them; empty when there are none
+  // One RankProof per chunk of at most drift::kMaxRankClaims rank entries, in
+  // statement order (rank_chunks); none when there are no rank entries.
+  std::vector<std::vector<std::uint8_t>> rank_proofs;
   std::vector<std::uint64_t> entry_counts;  // c per statement.entries entry (0 without a count)
   std::vector<std::uint8_t> entry_proof;    // one EntryProof for all of them; empty when there are none
 };
 
 std::vector<std::uint8_t> serialize_certificate(const Certificate& certificate);
+
+// How many rank proofs K rank entries take: ceil(K / kMaxRankClaims).
+std::size_t rank_chunks(std::size_t rank_entries);
 
 // The outcome of a certificate check: `check` names the verifier step
 // ("format", "parameters", "policy", "statement", "commitments", "frozen",

@@ -432,37 +432,49 @@ VerifyReport verify_impl(std::span<const std::uint8_t> bytes, const policy::Poli
   }
   std::vector<drift::RankStatement> rank_statements;
   for (const RankEntry& e : st.rank) rank_statements.push_back(rank_drift_statement(e, st.norm.range_limb_bits));
-  const bool has_ranks = !st.rank.empty();
-  drift::RankBatchLayout rank_layout;
-  drift::RankProof rank_proof;
-  if (has_ranks) {
-    for (std::size_t i = 0; i < st.rank.size(); ++i) {
-      const RankEntry& e = st.rank[i];
-      drift::RankLayout l;
-      const drift::DriftStatus s = drift::RankLayout::make(c.base, c.candidate, rank_statements[i], l);
-      if (s != drift::DriftStatus::kOk) {
-        const std::string name = e.tensor < c.base.tensors.size() ? quote_untrusted(c.base.tensors[e.tensor].name)
-                                                                  : std::to_string(e.tensor);
-        fail = {"statement", fmt::format("tensor {}: the rank statement (r = {}, bu = {}, t = {}) does not fit the "
-                                         "commitments: {}",
-                                         name, e.rank, e.factor_bits, e.shift, drift::drift_status_name(s))};
-        return report;
-      }
+  // Chunks of at most kMaxRankClaims claims, one proof each (in order).
+  const std::size_t chunks = rank_chunks(st.rank.size());
+  const auto chunk_claims = [&](std::size_t k) {
+    const std::size_t first = k * drift::kMaxRankClaims;
+    return drift::RankClaims(rank_statements).subspan(first, std::min(drift::kMaxRankClaims, st.rank.size() - first));
+  };
+  const auto chunk_disclosures = [&](std::size_t k) {
+    const std::size_t first = k * drift::kMaxRankClaims;
+    return std::span<const drift::NormStatistic>(c.rank_disclosures)
+        .subspan(first, std::min(drift::kMaxRankClaims, st.rank.size() - first));
+  };
+  std::vector<drift::RankBatchLayout> rank_layouts(chunks);
+  std::vector<drift::RankProof> rank_proofs(chunks);
+  if (c.rank_proofs.size() != chunks) {
+    fail = {"format", fmt::format("{} rank proofs, {} rank tensors take {}", c.rank_proofs.size(), st.rank.size(),
+                                  chunks)};
+    return report;
+  }
+  for (std::size_t i = 0; i < st.rank.size(); ++i) {
+    const RankEntry& e = st.rank[i];
+    drift::RankLayout l;
+    const drift::DriftStatus s = drift::RankLayout::make(c.base, c.candidate, rank_statements[i], l);
+    if (s != drift::DriftStatus::kOk) {
+      const std::string name = e.tensor < c.base.tensors.size() ? quote_untrusted(c.base.tensors[e.tensor].name)
+                                                                : std::to_string(e.tensor);
+      fail = {"statement", fmt::format("tensor {}: the rank statement (r = {}, bu = {}, t = {}) does not fit the "
+                                       "commitments: {}",
+                                       name, e.rank, e.factor_bits, e.shift, drift::drift_status_name(s))};
+      return report;
     }
-    const drift::DriftStatus s = drift::RankBatchLayout::make(c.base, c.candidate, rank_statements, rank_layout);
+  }
+  for (std::size_t k = 0; k < chunks; ++k) {
+    const drift::DriftStatus s = drift::RankBatchLayout::make(c.base, c.candidate, chunk_claims(k), rank_layouts[k]);
     if (s != drift::DriftStatus::kOk) {
       fail = {"statement", fmt::format("the rank statement does not fit the commitments: {}", drift::drift_status_name(s))};
       return report;
     }
-    const drift::DriftResult p =
-        drift::RankProof::parse(c.rank_proof, c.base, c.candidate, rank_statements, rank_layout, rank_proof);
+    const drift::DriftResult p = drift::RankProof::parse(c.rank_proofs[k], c.base, c.candidate, chunk_claims(k),
+                                                         rank_layouts[k], rank_proofs[k]);
     if (!p.ok()) {
-      fail = {"format", "rank proof: " + drift_reason(p)};
+      fail = {"format", fmt::format("rank proof {}: {}", k, drift_reason(p))};
       return report;
     }
-  } else if (!c.rank_proof.empty()) {
-    fail = {"format", "a rank proof without rank tensors"};
-    return report;
   }
 
   if (c.entry_counts.size() != st.entries.size()) {
@@ -516,12 +528,12 @@ VerifyReport verify_impl(std::span<const std::uint8_t> bytes, const policy::Poli
         check(s.num_vars, s.num_polys, "norm proof group");
       }
     }
-    if (has_ranks && !fail.failed()) {
-      const crypto::Status s = drift::rank_check_security(c.params, rank_layout, c.base, c.candidate,
-                                                          rank_statements, crypto::kBasefoldTargetBits);
+    for (std::size_t k = 0; k < chunks && !fail.failed(); ++k) {
+      const crypto::Status s = drift::rank_check_security(c.params, rank_layouts[k], c.base, c.candidate,
+                                                          chunk_claims(k), crypto::kBasefoldTargetBits);
       if (s != crypto::Status::kOk) {
-        fail = {"parameters", fmt::format("rank proof: {}: below the proven {}-bit floor", crypto::status_name(s),
-                                          crypto::kBasefoldTargetBits)};
+        fail = {"parameters", fmt::format("rank proof {}: {}: below the proven {}-bit floor", k,
+                                          crypto::status_name(s), crypto::kBasefoldTargetBits)};
       }
     }
     if (has_entries && !fail.failed()) {
@@ -631,11 +643,11 @@ VerifyReport verify_impl(std::span<const std::uint8_t> bytes, const policy::Poli
     fail = {"statement", "norm budgets without norm tensors"};
     return report;
   }
-  if (has_ranks) {
+  for (std::size_t k = 0; k < chunks; ++k) {
     drift::RankVerifyOptions rank_options;
     rank_options.min_security_bits = options.insecure_test_parameters ? 0 : crypto::kBasefoldTargetBits;
-    const drift::DriftResult r =
-        drift::verify_ranks(c.base, c.candidate, rank_statements, c.rank_disclosures, rank_proof, t, rank_options);
+    const drift::DriftResult r = drift::verify_ranks(c.base, c.candidate, chunk_claims(k), chunk_disclosures(k),
+                                                     rank_proofs[k], t, rank_options);
     if (r.status == drift::DriftStatus::kBoundExceeded) {
       for (std::size_t i = 0; i < st.rank.size(); ++i) {
         if (rank_statements[i].bound == drift::RankBoundKind::kAbsolute &&
@@ -896,13 +908,19 @@ ProveResult prove_certificate(const policy::Policy& policy, const Checkpoint& ba
       }
     }
   }
-  if (!c.statement.rank.empty()) {
-    phase(6, "rank proof");
+  if (!c.statement.rank.empty()) phase(6, "rank proof");
+  {
     std::vector<drift::RankStatement> claims;
     for (const RankEntry& e : c.statement.rank) claims.push_back(rank_drift_statement(e, c.statement.norm.range_limb_bits));
-    drift::RankProverOutput out = drift::prove_ranks_factors(c.base, bg, c.candidate, cg, claims, rank_factors, t);
-    c.rank_disclosures = std::move(out.disclosures);
-    c.rank_proof = out.proof.serialize();
+    // Chunks of at most kMaxRankClaims claims, one proof each, in order.
+    for (std::size_t first = 0; first < claims.size(); first += drift::kMaxRankClaims) {
+      const std::size_t n = std::min(drift::kMaxRankClaims, claims.size() - first);
+      drift::RankProverOutput out =
+          drift::prove_ranks_factors(c.base, bg, c.candidate, cg, drift::RankClaims(claims).subspan(first, n),
+                                     std::span<const drift::RankFactors>(rank_factors).subspan(first, n), t);
+      c.rank_disclosures.insert(c.rank_disclosures.end(), out.disclosures.begin(), out.disclosures.end());
+      c.rank_proofs.push_back(out.proof.serialize());
+    }
   }
   for (std::size_t i = 0; i < c.statement.rank.size(); ++i) {
     const RankEntry& e = c.statement.rank[i];

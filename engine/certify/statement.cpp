@@ -262,7 +262,8 @@ StatementBuild build_statement(const policy::Policy& policy, const commitment::M
   drift::RankHeadAxis head_axis = drift::RankHeadAxis::kNone;
   std::uint32_t head_block_vars = 0;
   bool heads_certifiable = true;
-  if (certified_rank && rule->rank->per_head) {
+  // One head is the plain view (whatever the side's length).
+  if (certified_rank && rule->rank->per_head && rule->rank->per_head->heads > 1) {
     const policy::MatrixView view = policy.matrix_view(b.name, b.shape);
     const policy::HeadSplit split =
         view.ok ? policy::split_heads(view, rule->rank->per_head->heads, rule->rank->per_head->axis) : policy::HeadSplit{};

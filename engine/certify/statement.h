@@ -189,7 +189,8 @@ bool parse_statement(std::span<const std::uint8_t> bytes, CertStatement& out, st
 inline constexpr std::size_t kMaxStatementTensors = 1'000'000;
 inline constexpr std::size_t kMaxUncovered = 4096;
 inline constexpr std::size_t kMaxUncoveredText = 4096;
-inline constexpr std::size_t kMaxRankTensors = drift::kMaxRankClaims;
+// Rank tensors per certificate: proven in chunks of drift::kMaxRankClaims.
+inline constexpr std::size_t kMaxRankTensors = 2 * drift::kMaxRankClaims;
 inline constexpr std::size_t kMaxEntryTensors = drift::kMaxEntryClaims;
 inline constexpr std::size_t kMaxCountBudgets = 1024;
 inline constexpr std::size_t kMaxNormBudgets = 1024;

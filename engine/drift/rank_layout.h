@@ -5,7 +5,8 @@
 // column bits, the HIGH lr the row bits (section 9.3). The factor tables put
 // the rank index k in the LOW kr = ceil(log2 r) variables:
 //   U[k + 2^kr row]  (kr + lr variables),   V[k + 2^kr col]  (kr + lc variables),
-// so U is opened at (kappa, rho_row) and V at (kappa, rho_col).
+// so U is opened at (kappa, rho_row) and V at (kappa, rho_col) (with heads:
+// rank_protocol.h, rank_u_point / rank_v_point).
 // Blocks. E_max = 2^t (max_abs(B) + max_abs(C)) + r 2^(2 bu - 2) bounds |E|;
 // a block has 2^k entries, k the largest (<= 15) with 2^k E_max^2 < 2^63;
 // m = max(n - k, 0) block-index variables, the low ones, as for the norm.
@@ -111,7 +112,7 @@ struct RankBatchLayout {
 };
 
 // The range statement: per claim in statement order hi (m variables, 31
-// bits), lo (m, 32 bits), unsigned; U (kr + lr variables), V (kr + lc),
+// bits), lo (m, 32 bits), unsigned; U (u_vars variables), V (v_vars),
 // signed bu bits; limb size L.
 crypto::RangeStatement rank_range_statement(const RankBatchLayout& layout, RankClaims claims);
 

@@ -2,16 +2,16 @@
 //
 //   proof = LE32(C) || C times class                        -- classes in layout order
 //        || LE32(len) || RangeProof                          -- every claim's hi, lo, U, V
-//   class = LE32(len) || BasefoldCommitment                  -- U (kr + lr variables, M polynomials)
-//        || LE32(len) || BasefoldCommitment                  -- V (kr + lc variables, M polynomials)
+//   class = LE32(len) || BasefoldCommitment                  -- U (u_vars variables, M polynomials)
+//        || LE32(len) || BasefoldCommitment                  -- V (v_vars variables, M polynomials)
 //        || LE32(len) || BasefoldCommitment                  -- blocks (m variables, hi and lo per claim)
 //        || LE32(len) || SumcheckProof                       -- residual sumcheck (n variables, degree 3)
 //        || LE32(G) || G times (LE32(M_g) || M_g Fp3)         -- values at rho: the class's base groups,
 //                                                            --   candidate groups, block group
 //        || LE32(len) || BasefoldProof                       -- their opening at rho
-//        || LE32(len) || SumcheckProof                       -- factor sumcheck (kr variables, degree 3)
-//        || LE32(len) || BasefoldProof                       -- U at (kappa, rho_row)
-//        || LE32(len) || BasefoldProof                       -- V at (kappa, rho_col)
+//        || LE32(len) || SumcheckProof                       -- factor sumcheck (kr (+ lh) variables, degree 3 (4))
+//        || LE32(len) || BasefoldProof                       -- U at its factor point (10.5.2)
+//        || LE32(len) || BasefoldProof                       -- V at its factor point
 //
 // parse() derives every count from the commitments and the claims first
 // (RankBatchLayout) and hands each part to its strict fti_crypto parser.

@@ -750,7 +750,7 @@ class RankCertify : public Certify {
     if (!claims.empty()) {
       drift::RankProverOutput r = drift::prove_ranks(cert.base, f.bp, cert.candidate, f.cp, claims, t);
       cert.rank_disclosures = r.disclosures;
-      cert.rank_proof = r.proof.serialize();
+      cert.rank_proofs = {r.proof.serialize()};
     }
     return serialize_certificate(cert);
   }
@@ -912,6 +912,62 @@ TEST_F(RankCertify, PerHeadRankCertifiesAndVerifies) {
   }
 }
 
+TEST_F(RankCertify, PerHeadOnATransposedViewCutsTheStoredColumns) {
+  // GPT-2's c_attn is stored (in, out) = (32, 96); the policy's view is 96 x 32
+  // and its 3 heads (axis out) are blocks of 32 view rows: stored columns
+  // [32h, 32h + 32). Each such block gets its own rank-2 update.
+  std::mt19937_64 rng(31);
+  std::normal_distribution<double> normal(0.0, 0.02), unit(0.0, 1.0);
+  const auto bf16_tensor = [&](const std::string& name, std::vector<std::uint64_t> shape) {
+    TensorSpec spec{name, DType::kBF16, std::move(shape)};
+    std::vector<std::uint8_t> bytes(spec.byte_size());
+    for (std::size_t i = 0; i < bytes.size(); i += 2) {
+      const std::uint16_t v = double_to_bf16(normal(rng));
+      bytes[i] = static_cast<std::uint8_t>(v);
+      bytes[i + 1] = static_cast<std::uint8_t>(v >> 8);
+    }
+    return TensorData{spec, bytes};
+  };
+  std::vector<TensorData> t = {bf16_tensor("h.0.attn.c_attn.weight", {32, 96}), bf16_tensor("wte.weight", {64, 32})};
+  fti::testing::write_model(dir_.path() / "base", t, 1);
+  TensorData& w = t[0];
+  for (std::size_t h = 0; h < 3; ++h) {
+    std::vector<double> a(2 * 32), b(32 * 2);
+    for (double& x : a) x = unit(rng) * 0.005;
+    for (double& x : b) x = unit(rng);
+    for (std::size_t i = 0; i < 32; ++i) {
+      for (std::size_t j = 0; j < 32; ++j) {
+        const std::size_t at = 2 * (i * 96 + 32 * h + j);
+        double v = bf16_to_double(static_cast<std::uint16_t>(w.bytes[at] | (w.bytes[at + 1] << 8)));
+        for (std::size_t k = 0; k < 2; ++k) v += a[i * 2 + k] * b[j * 2 + k];
+        const std::uint16_t out = double_to_bf16(v);
+        w.bytes[at] = static_cast<std::uint8_t>(out);
+        w.bytes[at + 1] = static_cast<std::uint8_t>(out >> 8);
+      }
+    }
+  }
+  fti::testing::write_model(dir_.path() / "gpt2", t, 1);
+  const auto policy_with = [](const std::string& heads) {
+    return "version: 1\npreset: gpt2\nrules:\n  - name: qkv\n    match: \"h.*.attn.c_attn.weight\"\n"
+           "    rank: {max: 2, residual: {relative: 1%}, per_head: " + heads + "}\n"
+           "  - name: frozen\n    match: \"**\"\n    frozen: true\n";
+  };
+  const std::string out_heads = policy_with("{heads: 3}");
+  const ProveResult r = prove("gpt2", out_heads.c_str());
+  ASSERT_EQ(r.outcome, ProveOutcome::kCertified) << r.message;
+  const VerifyReport v = verify(r.certificate, out_heads.c_str());
+  ASSERT_TRUE(v.valid()) << failure_line(v.failure);
+  ASSERT_EQ(v.certificate.statement.rank.size(), 1u);
+  EXPECT_EQ(v.certificate.statement.rank[0].head_axis, drift::RankHeadAxis::kCols);  // the view's rows
+  EXPECT_EQ(v.certificate.statement.rank[0].head_block_vars, 5u);
+  // Heads along the other side (view columns = stored rows, 2 blocks of 16):
+  // each block still carries all three rank-2 updates, so rank 2 is refused.
+  const std::string in_heads = policy_with("{heads: 2, axis: in}");
+  const ProveResult wrong = prove("gpt2", in_heads.c_str());
+  EXPECT_EQ(wrong.outcome, ProveOutcome::kViolation) << wrong.message;
+  EXPECT_NE(wrong.message.find("rank-2 residual"), std::string::npos) << wrong.message;
+}
+
 TEST_F(RankCertify, PerHeadBlocksThatAreNotAPowerOfTwoAreNotCertified) {
   // hidden 24: 3 heads are blocks of 8 (certified), 2 heads blocks of 12 (not yet).
   std::vector<TensorData> t = fti::testing::make_model_tensors(1, 24, 11);
@@ -929,6 +985,38 @@ TEST_F(RankCertify, PerHeadBlocksThatAreNotAPowerOfTwoAreNotCertified) {
   const VerifyReport r = verify(partial.certificate, two.c_str());
   EXPECT_TRUE(r.valid()) << failure_line(r.failure);
   EXPECT_TRUE(r.partial);
+}
+
+TEST_F(RankCertify, MoreRankTensorsThanOneProofTakesAreProvenInChunks) {
+  // 65 layers x 4 attention projections of 8 x 8: 260 rank claims, above the
+  // 256 of one proof (drift::kMaxRankClaims): two rank proofs in order.
+  std::vector<TensorData> t = fti::testing::make_model_tensors(65, 8, 12);
+  fti::testing::write_model(dir_.path() / "base", t, 1);
+  add_low_rank(t, 1, 0.005, 13);
+  fti::testing::write_model(dir_.path() / "many", t, 1);
+  const char* policy = R"(version: 1
+rules:
+  - name: attention
+    match: "model.layers.*.self_attn.**"
+    rank: {max: 1, residual: {absolute: 1.0}}
+  - name: frozen
+    match: "**"
+    frozen: true
+)";
+  const ProveResult r = prove("many", policy);
+  ASSERT_EQ(r.outcome, ProveOutcome::kCertified) << r.message;
+  const VerifyReport v = verify(r.certificate, policy);
+  ASSERT_TRUE(v.valid()) << failure_line(v.failure);
+  EXPECT_EQ(v.certificate.statement.rank.size(), 260u);
+  ASSERT_EQ(v.certificate.rank_proofs.size(), 2u);
+  EXPECT_EQ(rank_chunks(260), 2u);
+  // The chunks swapped, or one dropped: rejected.
+  Certificate c = parsed(r.certificate);
+  std::swap(c.rank_proofs[0], c.rank_proofs[1]);
+  EXPECT_FALSE(verify(serialize_certificate(c), policy).valid());
+  c.rank_proofs.pop_back();
+  const VerifyReport dropped = verify(serialize_certificate(c), policy);
+  EXPECT_EQ(dropped.failure.check, "format") << failure_line(dropped.failure);
 }
 
 TEST_F(RankCertify, EditedRankParametersOrBoundsAreRejected) {
@@ -960,7 +1048,7 @@ TEST_F(RankCertify, ReplayAgainstAnotherCandidateIsRejected) {
     // Only the rank proofs of the other certificate (same statement shape).
     Certificate c = parsed(rank_good());
     c.rank_disclosures = o.rank_disclosures;
-    c.rank_proof = o.rank_proof;
+    c.rank_proofs = o.rank_proofs;
     c.statement.rank = o.statement.rank;
     const VerifyReport r = verify(serialize_certificate(c), kRankPolicy);
     EXPECT_FALSE(r.valid());
