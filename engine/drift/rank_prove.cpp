@@ -1,5 +1,6 @@
 // The low-rank prover (docs/PROTOCOL.md, section 10.5.8).
 #include <string>
+#include <utility>
 
 #include "engine/common/error.h"
 #include "engine/crypto/basefold.h"
@@ -37,9 +38,11 @@ std::pair<std::vector<Fp3>, std::vector<Fp3>> bind_factors(const RankClassLayout
   const std::span<const Fp3> rho_col = rho.first(cl.log_cols), rho_row = rho.subspan(cl.log_cols, cl.log_rows);
   const unsigned lh = cl.head_vars;
   if (cl.head_axis == RankHeadAxis::kCols) {
-    return {bind_middle(w.u, cl.rank_vars + lh, rho_row, 0), bind_middle(w.v, cl.rank_vars, rho_col.first(cl.log_cols - lh), lh)};
+    return {bind_middle(w.u, cl.rank_vars + lh, rho_row, 0),
+            bind_middle(w.v, cl.rank_vars, rho_col.first(cl.log_cols - lh), lh)};
   }
-  return {bind_middle(w.u, cl.rank_vars, rho_row.first(cl.log_rows - lh), lh), bind_middle(w.v, cl.rank_vars + lh, rho_col, 0)};
+  return {bind_middle(w.u, cl.rank_vars, rho_row.first(cl.log_rows - lh), lh),
+          bind_middle(w.v, cl.rank_vars + lh, rho_col, 0)};
 }
 
 }  // namespace
