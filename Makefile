@@ -56,7 +56,7 @@ test-tsan: deps
 	cmake -S . -B $(TSAN_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFTI_SANITIZE=thread -DFTI_BUILD_BENCH=OFF
 	cmake --build $(TSAN_DIR) -j $(JOBS)
 	tbb="$$(./scripts/tsan-tbb.sh $(TSAN_DIR)/tbb)" && \
-	  LD_LIBRARY_PATH="$$tbb" TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+	  LD_LIBRARY_PATH="$$tbb" TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:suppressions=$(CURDIR)/tests/tsan.supp \
 	  ctest --test-dir $(TSAN_DIR) --output-on-failure -j $(JOBS) --timeout 1800
 
 demo: build
