@@ -16,6 +16,8 @@ DEPS := build-essential cmake pkg-config git ca-certificates \
 
 FUZZ_DIR ?= build-fuzz
 FUZZ_SECONDS ?= 60
+# Above libFuzzer's 1 MiB default so the certificate seeds (up to 1.9 MB) are not truncated.
+FUZZ_MAX_LEN ?= 2100000
 FUZZ_TARGETS := safetensors_header_fuzz shard_index_fuzz archive_list_fuzz policy_fuzz commitment_file_fuzz proof_parse_fuzz certificate_fuzz attestation_fuzz model_signing_fuzz
 
 all: build
@@ -93,7 +95,7 @@ fuzz-smoke: fuzz-build
 	@set -e; for t in $(FUZZ_TARGETS); do \
 	  mkdir -p $(FUZZ_DIR)/corpus/$$t; \
 	  echo "== $$t ($(FUZZ_SECONDS)s)"; \
-	  ./$(FUZZ_DIR)/tests/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -timeout=10 \
+	  ./$(FUZZ_DIR)/tests/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -timeout=10 -max_len=$(FUZZ_MAX_LEN) \
 	    -artifact_prefix=$(FUZZ_DIR)/findings/$$t- $(FUZZ_DIR)/corpus/$$t tests/fuzz/corpus/$$t 2>&1 | \
 	    grep -E "^#[0-9]+.*(DONE|pulse)|ERROR|SUMMARY|Done" | tail -n 3; \
 	done; \
