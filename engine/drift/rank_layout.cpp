@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <map>
 
 #include "engine/commitment/fixed_point.h"
 #include "engine/drift/drift_shared.h"
@@ -87,7 +88,8 @@ DriftStatus RankBatchLayout::make(const commitment::ModelCommitment& base,
                                   RankBatchLayout& out) {
   out = RankBatchLayout{};
   if (claims.empty() || claims.size() > kMaxRankClaims) return DriftStatus::kBadStatement;
-  using Key = std::array<unsigned, 5>;  // (lr, lc, kr, head axis, lh)
+  using Key = std::array<unsigned, 6>;  // (lr, lc, kr, head axis, lh, chunk)
+  std::map<std::array<unsigned, 5>, std::size_t> seen;  // claims so far per key without the chunk
   std::vector<Key> keys;
   for (std::size_t i = 0; i < claims.size(); ++i) {
     if (i > 0 && (claims[i].tensor <= claims[i - 1].tensor ||
@@ -97,7 +99,12 @@ DriftStatus RankBatchLayout::make(const commitment::ModelCommitment& base,
     RankLayout l;
     if (const DriftStatus s = RankLayout::make(base, candidate, claims[i], l); s != DriftStatus::kOk) return s;
     out.claims.push_back(l);
-    keys.push_back({l.log_rows, l.log_cols, l.rank_vars, static_cast<unsigned>(l.head_axis), l.head_vars});
+    const std::array<unsigned, 5> key = {l.log_rows, l.log_cols, l.rank_vars, static_cast<unsigned>(l.head_axis),
+                                         l.head_vars};
+    const std::size_t per_class =
+        l.num_vars >= kMaxRankClassEntryVars ? 1 : std::size_t{1} << (kMaxRankClassEntryVars - l.num_vars);
+    const auto chunk = static_cast<unsigned>(seen[key]++ / per_class);
+    keys.push_back({key[0], key[1], key[2], key[3], key[4], chunk});
   }
   std::vector<Key> sorted = keys;
   std::sort(sorted.begin(), sorted.end());

@@ -78,6 +78,12 @@ struct RankLayout {
                           const RankStatement& statement, RankLayout& out);
 };
 
+// A class holds at most 2^24 table entries (its claims' 2^n summed; one
+// claim at least): claims of one key beyond that open further classes of the
+// same key, in statement order. It bounds the prover's class sumcheck, which
+// holds about 100 bytes per entry (W, hi, lo, B, C and their folds).
+inline constexpr unsigned kMaxRankClassEntryVars = 24;
+
 struct RankClassLayout {
   unsigned log_rows = 0, log_cols = 0, rank_vars = 0, num_vars = 0;
   RankHeadAxis head_axis = RankHeadAxis::kNone;
@@ -101,7 +107,7 @@ using RankClaims = std::span<const RankStatement>;
 
 struct RankBatchLayout {
   std::vector<RankLayout> claims;        // per claim; k and m are its class's
-  std::vector<RankClassLayout> classes;  // by (lr, lc, kr, head axis, lh) ascending
+  std::vector<RankClassLayout> classes;  // by (lr, lc, kr, head axis, lh, chunk) ascending
 
   // kOk and `out`, or kBadStatement (no claim or more than kMaxRankClaims,
   // tensors not strictly ascending, limb sizes that differ, a range

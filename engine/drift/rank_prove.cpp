@@ -96,6 +96,9 @@ RankProverOutput prove_ranks_factors(const commitment::ModelCommitment& base,
   std::vector<RankWitness> witnesses;
   for (std::size_t i = 0; i < claims.size(); ++i) {
     witnesses.push_back(rank_witness(layout.claims[i], claims[i], tables[i], factors[i]));
+    // W is needed only in its class's sumcheck: recomputed there, so that
+    // the prover never holds every claim's 2^n table at once.
+    std::vector<Fp>().swap(witnesses.back().w);
   }
   std::vector<RankCommitted> committed;
   for (const RankClassLayout& cl : layout.classes) committed.push_back(rank_commit(base.params, cl, witnesses));
@@ -143,9 +146,12 @@ RankProverOutput prove_ranks_with(const commitment::ModelCommitment& base,
     std::vector<Fp3> eq(size);
     for (std::size_t x = 0; x < size; ++x) eq[x] = eq_small[x & mask];
     std::vector<std::vector<Fp>> extended(2 * cl.size(), std::vector<Fp>(size));
+    std::vector<std::vector<Fp>> products(cl.size());  // W of the claims whose witness dropped it
     std::vector<crypto::MultilinearRef> refs{std::span<const Fp3>(eq)};
     for (std::size_t j = 0; j < cl.size(); ++j) {
       const std::size_t i = cl.claims[j];
+      if (witnesses[i].w.empty()) products[j] = rank_product(layout.claims[i], claims[i], witnesses[i].u, witnesses[i].v);
+      const std::vector<Fp>& w = witnesses[i].w.empty() ? products[j] : witnesses[i].w;
       std::vector<Fp>& hi = extended[2 * j];
       std::vector<Fp>& lo = extended[2 * j + 1];
       for (std::size_t x = 0; x < size; ++x) {
@@ -154,7 +160,7 @@ RankProverOutput prove_ranks_with(const commitment::ModelCommitment& base,
       }
       refs.push_back(tables[i].base);
       refs.push_back(tables[i].candidate);
-      refs.push_back(std::span<const Fp>(witnesses[i].w));
+      refs.push_back(std::span<const Fp>(w));
       refs.push_back(std::span<const Fp>(hi));
       refs.push_back(std::span<const Fp>(lo));
     }
@@ -163,6 +169,7 @@ RankProverOutput prove_ranks_with(const commitment::ModelCommitment& base,
     cp.residual_sumcheck = std::move(sc.proof);
     const std::vector<Fp3> rho = std::move(sc.point);
     extended.clear();
+    products.clear();
     eq.clear();
     std::vector<Fp3> product_values;
     for (std::size_t j = 0; j < cl.size(); ++j) {

@@ -26,7 +26,8 @@ struct RankFactors {
 // The witness as field tables (a cheating test may fill them with anything).
 struct RankWitness {
   std::vector<crypto::Fp> u, v;  // the factor tables
-  std::vector<crypto::Fp> w;     // W = U V^T over the 2^n table (columns k < r only)
+  std::vector<crypto::Fp> w;     // W = U V^T over the 2^n table (columns k < r only); empty:
+                                 // prove_ranks_with recomputes it from u, v (rank_product)
   std::vector<crypto::Fp> hi, lo;  // 2^m block-sum limbs
   NormStatistic disclosure;       // H, L: R = 2^32 H + L
 };

@@ -223,6 +223,48 @@ TEST(RankBatch, ATensorTamperedAfterProvingIsRejected) {
   }
 }
 
+// Records only (layout needs no Basefold data): `count` tensors of 2^11 x
+// 2^11 in one group, as a commitment of that many 2048 x 2048 tensors has.
+commitment::ModelCommitment records_only(std::size_t count) {
+  commitment::ModelCommitment c;
+  c.params = small_params();
+  crypto::BasefoldCommitment group;
+  group.num_vars = 22;
+  group.num_polys = count;
+  c.groups.push_back(group);
+  for (std::size_t i = 0; i < count; ++i) {
+    commitment::TensorRecord t;
+    t.name = "t" + std::to_string(10 + i);
+    t.shape = {2048, 2048};
+    t.log_rows = t.log_cols = 11;
+    t.max_abs = 1000;
+    t.index = static_cast<std::uint32_t>(i);
+    c.tensors.push_back(t);
+  }
+  return c;
+}
+
+TEST(RankBatch, AClassHoldsAtMost2To24TableEntries) {
+  // Five 2^22-entry claims of one key: 4 fit a class (2^24 entries), the fifth opens a second.
+  const commitment::ModelCommitment base = records_only(5), cand = records_only(5);
+  std::vector<RankStatement> claims(5);
+  for (std::size_t i = 0; i < claims.size(); ++i) {
+    claims[i].tensor = static_cast<std::uint32_t>(i);
+    claims[i].rank = 4;
+    claims[i].factor_bits = 8;
+    claims[i].range_limb_bits = 4;
+  }
+  RankBatchLayout layout;
+  ASSERT_EQ(RankBatchLayout::make(base, cand, claims, layout), DriftStatus::kOk);
+  ASSERT_EQ(layout.classes.size(), 2u);
+  EXPECT_EQ(layout.classes[0].size(), 4u);
+  EXPECT_EQ(layout.classes[1].size(), 1u);
+  EXPECT_EQ(layout.claims[4].size_class, 1u);
+  EXPECT_EQ(layout.claims[4].position, 0u);
+  // Both classes open the one model group (each at its own point).
+  EXPECT_EQ(layout.classes[1].base_groups, std::vector<std::uint32_t>{0});
+}
+
 TEST(RankBatchFormat, EveryByteFlipOfATwoClassProofIsRejected) {
   const std::vector<Spec> specs = {{"a", 4, 8, 2}, {"b", 2, 16, 1}, {"c", 4, 8, 2}};
   const Batch b = make_batch(specs, tiny_params(), 7, 12, 2);
