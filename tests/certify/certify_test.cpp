@@ -918,17 +918,8 @@ TEST_F(RankCertify, PerHeadOnATransposedViewCutsTheStoredColumns) {
   // [32h, 32h + 32). Each such block gets its own rank-2 update.
   std::mt19937_64 rng(31);
   std::normal_distribution<double> normal(0.0, 0.02), unit(0.0, 1.0);
-  const auto bf16_tensor = [&](const std::string& name, std::vector<std::uint64_t> shape) {
-    TensorSpec spec{name, DType::kBF16, std::move(shape)};
-    std::vector<std::uint8_t> bytes(spec.byte_size());
-    for (std::size_t i = 0; i < bytes.size(); i += 2) {
-      const std::uint16_t v = double_to_bf16(normal(rng));
-      bytes[i] = static_cast<std::uint8_t>(v);
-      bytes[i + 1] = static_cast<std::uint8_t>(v >> 8);
-    }
-    return TensorData{spec, bytes};
-  };
-  std::vector<TensorData> t = {bf16_tensor("h.0.attn.c_attn.weight", {32, 96}), bf16_tensor("wte.weight", {64, 32})};
+  std::vector<TensorData> t = {fti::testing::random_bf16_tensor("h.0.attn.c_attn.weight", {32, 96}, rng, normal),
+                               fti::testing::random_bf16_tensor("wte.weight", {64, 32}, rng, normal)};
   fti::testing::write_model(dir_.path() / "base", t, 1);
   TensorData& w = t[0];
   for (std::size_t h = 0; h < 3; ++h) {

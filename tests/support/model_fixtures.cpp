@@ -11,19 +11,24 @@
 
 namespace fti::testing {
 
+TensorData random_bf16_tensor(const std::string& name, std::vector<std::uint64_t> shape, std::mt19937_64& rng,
+                              std::normal_distribution<double>& values) {
+  TensorSpec spec{name, DType::kBF16, std::move(shape)};
+  std::vector<std::uint8_t> bytes(spec.byte_size());
+  for (std::size_t i = 0; i < bytes.size(); i += 2) {
+    const std::uint16_t v = double_to_bf16(values(rng));
+    bytes[i] = static_cast<std::uint8_t>(v);
+    bytes[i + 1] = static_cast<std::uint8_t>(v >> 8);
+  }
+  return TensorData{spec, bytes};
+}
+
 std::vector<TensorData> make_model_tensors(int layers, int hidden, std::uint64_t seed) {
   std::mt19937_64 rng(seed);
   std::normal_distribution<double> normal(0.0, 0.02);
   const auto h = static_cast<std::uint64_t>(hidden);
   const auto make = [&](const std::string& name, std::vector<std::uint64_t> shape) {
-    TensorSpec spec{name, DType::kBF16, std::move(shape)};
-    std::vector<std::uint8_t> bytes(spec.byte_size());
-    for (std::size_t i = 0; i < bytes.size(); i += 2) {
-      const std::uint16_t v = double_to_bf16(normal(rng));
-      bytes[i] = static_cast<std::uint8_t>(v);
-      bytes[i + 1] = static_cast<std::uint8_t>(v >> 8);
-    }
-    return TensorData{spec, bytes};
+    return random_bf16_tensor(name, std::move(shape), rng, normal);
   };
   std::vector<TensorData> tensors;
   tensors.push_back(make("model.embed_tokens.weight", {64, h}));

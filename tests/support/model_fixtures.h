@@ -3,12 +3,17 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <random>
 #include <string>
 #include <vector>
 
 #include "registry/safetensors_writer.h"
 
 namespace fti::testing {
+
+// A BF16 tensor whose values are drawn from `values` with `rng`, in order.
+TensorData random_bf16_tensor(const std::string& name, std::vector<std::uint64_t> shape, std::mt19937_64& rng,
+                              std::normal_distribution<double>& values);
 
 // A transformer-shaped set of BF16 tensors with pseudo-random values.
 std::vector<TensorData> make_model_tensors(int layers, int hidden, std::uint64_t seed);
