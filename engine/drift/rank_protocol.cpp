@@ -83,31 +83,20 @@ std::vector<Fp3> rank_block_point(crypto::Transcript& t, const RankClassLayout& 
   return r;
 }
 
-crypto::SumcheckStatement rank_residual_statement(const RankClassLayout& cls, RankClaims claims,
+crypto::SumcheckStatement rank_residual_statement(const RankClassLayout& cls,
                                                   std::span<const NormStatistic> disclosures) {
   crypto::SumcheckStatement s;
   s.num_vars = cls.num_vars;
   s.num_polys = rank_residual_poly(cls.size(), 0);
   const Fp copies = Fp::from_u64(std::uint64_t{1} << (cls.num_vars - cls.block_vars));  // 2^(n-m)
   const Fp c_inv = copies.inverse();
-  const Fp two = Fp::from_u64(2);
   const std::uint32_t e = kRankEqPoly;
   for (std::size_t j = 0; j < cls.size(); ++j) {
-    const RankStatement& st = claims[cls.claims[j]];
     const NormStatistic& d = disclosures[cls.claims[j]];
-    const Fp t1 = Fp::from_u64(std::uint64_t{1} << st.shift);  // 2^t
-    const Fp t2 = t1 * t1;
-    const std::uint32_t b = rank_residual_poly(j, kRankBasePoly), c = rank_residual_poly(j, kRankCandidatePoly),
-                        w = rank_residual_poly(j, kRankProductPoly), hi = rank_residual_poly(j, kRankHiPoly),
+    const std::uint32_t r = rank_residual_poly(j, kRankResidualPoly), hi = rank_residual_poly(j, kRankHiPoly),
                         lo = rank_residual_poly(j, kRankLoPoly);
-    // Eq (2^t (C - B) - W)^2 = 2^2t Eq (C^2 - 2 C B + B^2) - 2^(t+1) Eq (C - B) W + Eq W^2.
     crypto::SumcheckClaim a;
-    a.terms.push_back(term(t2, {e, c, c}));
-    a.terms.push_back(term(-(two * t2), {e, c, b}));
-    a.terms.push_back(term(t2, {e, b, b}));
-    a.terms.push_back(term(-(two * t1), {e, c, w}));
-    a.terms.push_back(term(two * t1, {e, b, w}));
-    a.terms.push_back(term(Fp::one(), {e, w, w}));
+    a.terms.push_back(term(Fp::one(), {e, r, r}));
     a.terms.push_back(term(-(c_inv * Fp::from_u64(std::uint64_t{1} << kNormLimbShift)), {e, hi}));
     a.terms.push_back(term(-c_inv, {e, lo}));
     a.sum = Fp3::zero();
@@ -116,6 +105,10 @@ crypto::SumcheckStatement rank_residual_statement(const RankClassLayout& cls, Ra
     s.claims.push_back({{term(Fp::one(), {lo})}, Fp3(copies * Fp::from_u64(d.low))});
   }
   return s;
+}
+
+Fp3 rank_product_value(unsigned shift, const Fp3& base, const Fp3& candidate, const Fp3& residual) {
+  return Fp3(Fp::from_u64(std::uint64_t{1} << shift)) * (candidate - base) - residual;
 }
 
 crypto::SumcheckStatement rank_factor_statement(const RankClassLayout& cls, std::span<const Fp3> product_values) {

@@ -4,10 +4,13 @@
 //
 // Residual sumcheck of a class, over its n variables, polynomials
 //   0 Eq(x) = eq(r_blk, x_<m), then per claim j of the class (class order)
-//   1 + 5j + {0 B, 1 C, 2 W = U V^T (not committed), 3 hi(x_<m), 4 lo(x_<m)}
+//   1 + 3j + {0 E = 2^t (C - B) - W (W = U V^T, neither committed), 1 hi(x_<m), 2 lo(x_<m)}
 // (Eq, hi, lo periodically extended); per claim, with c = 2^-(n-m):
-//   (a) sum_x Eq (2^t (C - B) - W)^2 - c 2^32 Eq hi - c Eq lo = 0
+//   (a) sum_x Eq E^2 - c 2^32 Eq hi - c Eq lo = 0
 //   (b) sum_x hi = 2^(n-m) H      (c) sum_x lo = 2^(n-m) L
+// E is multilinear (linear in B, C, W), so its final evaluation is a claim
+// like W's was: W(rho) = 2^t (C(rho) - B(rho)) - E(rho), with B(rho), C(rho)
+// opened, goes to the factor sumcheck.
 // Factor sumcheck of a class, over its kr rank variables and lh head
 // variables (k low, then h), per claim j (stride 3, or 4 with heads)
 //   {0 U'(k, h), 1 V'(k, h), 2 I(k, h) = [k < r_j], 3 Hq(k, h) = eq(h, rho_h)}
@@ -49,8 +52,7 @@ inline constexpr std::string_view kRankLabelBlockPoint = "drift.rank.block_point
 
 inline constexpr std::uint32_t kRankEqPoly = 0;
 // Offsets of a claim's polynomials in its class's residual sumcheck.
-inline constexpr std::uint32_t kRankBasePoly = 0, kRankCandidatePoly = 1, kRankProductPoly = 2, kRankHiPoly = 3,
-                               kRankLoPoly = 4, kRankResidualPolysPerClaim = 5;
+inline constexpr std::uint32_t kRankResidualPoly = 0, kRankHiPoly = 1, kRankLoPoly = 2, kRankResidualPolysPerClaim = 3;
 // Offsets in the factor sumcheck (the head polynomial only with heads).
 inline constexpr std::uint32_t kRankUPoly = 0, kRankVPoly = 1, kRankIndicatorPoly = 2, kRankHeadPoly = 3;
 
@@ -79,8 +81,11 @@ void rank_absorb_commitments(crypto::Transcript& t, const RankBatchLayout& layou
 // Step 6 of a class: r_blk (m coordinates).
 std::vector<crypto::Fp3> rank_block_point(crypto::Transcript& t, const RankClassLayout& cls);
 
-crypto::SumcheckStatement rank_residual_statement(const RankClassLayout& cls, RankClaims claims,
+crypto::SumcheckStatement rank_residual_statement(const RankClassLayout& cls,
                                                   std::span<const NormStatistic> disclosures);
+// W(rho) = 2^t (C(rho) - B(rho)) - E(rho): the factor sumcheck's claim.
+crypto::Fp3 rank_product_value(unsigned shift, const crypto::Fp3& base, const crypto::Fp3& candidate,
+                               const crypto::Fp3& residual);
 // product_values: W_j(rho) per claim of the class, in class order.
 crypto::SumcheckStatement rank_factor_statement(const RankClassLayout& cls,
                                                 std::span<const crypto::Fp3> product_values);

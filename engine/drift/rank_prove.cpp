@@ -145,36 +145,34 @@ RankProverOutput prove_ranks_with(const commitment::ModelCommitment& base,
     const std::vector<Fp3> eq_small = crypto::eq_table(block_point);
     std::vector<Fp3> eq(size);
     for (std::size_t x = 0; x < size; ++x) eq[x] = eq_small[x & mask];
-    std::vector<std::vector<Fp>> extended(2 * cl.size(), std::vector<Fp>(size));
-    std::vector<std::vector<Fp>> products(cl.size());  // W of the claims whose witness dropped it
+    // Per claim E = 2^t (C - B) - W (W recomputed when the witness dropped
+    // it), hi and lo extended.
+    std::vector<std::vector<Fp>> extended(3 * cl.size(), std::vector<Fp>(size));
     std::vector<crypto::MultilinearRef> refs{std::span<const Fp3>(eq)};
     for (std::size_t j = 0; j < cl.size(); ++j) {
       const std::size_t i = cl.claims[j];
-      if (witnesses[i].w.empty()) products[j] = rank_product(layout.claims[i], claims[i], witnesses[i].u, witnesses[i].v);
-      const std::vector<Fp>& w = witnesses[i].w.empty() ? products[j] : witnesses[i].w;
-      std::vector<Fp>& hi = extended[2 * j];
-      std::vector<Fp>& lo = extended[2 * j + 1];
+      std::vector<Fp> recomputed;
+      if (witnesses[i].w.empty()) recomputed = rank_product(layout.claims[i], claims[i], witnesses[i].u, witnesses[i].v);
+      const std::vector<Fp>& w = witnesses[i].w.empty() ? recomputed : witnesses[i].w;
+      const Fp shift = Fp::from_u64(std::uint64_t{1} << claims[i].shift);
+      std::vector<Fp>& e = extended[3 * j];
+      std::vector<Fp>& hi = extended[3 * j + 1];
+      std::vector<Fp>& lo = extended[3 * j + 2];
       for (std::size_t x = 0; x < size; ++x) {
+        e[x] = shift * (tables[i].candidate[x] - tables[i].base[x]) - w[x];
         hi[x] = witnesses[i].hi[x & mask];
         lo[x] = witnesses[i].lo[x & mask];
       }
-      refs.push_back(tables[i].base);
-      refs.push_back(tables[i].candidate);
-      refs.push_back(std::span<const Fp>(w));
+      refs.push_back(std::span<const Fp>(e));
       refs.push_back(std::span<const Fp>(hi));
       refs.push_back(std::span<const Fp>(lo));
     }
     crypto::SumcheckProverOutput sc =
-        crypto::sumcheck_prove(rank_residual_statement(cl, claims, out.disclosures), refs, transcript);
+        crypto::sumcheck_prove(rank_residual_statement(cl, out.disclosures), refs, transcript);
     cp.residual_sumcheck = std::move(sc.proof);
     const std::vector<Fp3> rho = std::move(sc.point);
     extended.clear();
-    products.clear();
     eq.clear();
-    std::vector<Fp3> product_values;
-    for (std::size_t j = 0; j < cl.size(); ++j) {
-      product_values.push_back(cp.residual_sumcheck.final_evaluations[rank_residual_poly(j, kRankProductPoly)]);
-    }
     {
       std::vector<const crypto::BasefoldProverData*> groups;
       for (const std::uint32_t g : cl.base_groups) groups.push_back(base_groups[g]);
@@ -183,6 +181,16 @@ RankProverOutput prove_ranks_with(const commitment::ModelCommitment& base,
       crypto::BasefoldOpening opening = crypto::basefold_open(groups, rho, transcript);
       cp.opened_values = std::move(opening.values);
       cp.residual_opening = std::move(opening.proof);
+    }
+    // W_j(rho) from the opened B, C and E_j(rho), as the verifier computes it.
+    std::vector<Fp3> product_values;
+    for (std::size_t j = 0; j < cl.size(); ++j) {
+      const RankLayout& l = layout.claims[cl.claims[j]];
+      const Fp3 b = cp.opened_values[group_position(cl.base_groups, l.base_group)][l.base_poly];
+      const Fp3 c = cp.opened_values[cl.base_groups.size() + group_position(cl.candidate_groups, l.candidate_group)]
+                                    [l.candidate_poly];
+      product_values.push_back(rank_product_value(
+          claims[cl.claims[j]].shift, b, c, cp.residual_sumcheck.final_evaluations[rank_residual_poly(j, kRankResidualPoly)]));
     }
     // Factor sumcheck over the rank index (and the head index).
     std::vector<std::vector<Fp3>> bound;

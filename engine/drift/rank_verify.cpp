@@ -67,10 +67,12 @@ DriftResult verify_class(const commitment::ModelCommitment& base, const commitme
       const std::vector<Fp3>& c =
           proof.opened_values[cl.base_groups.size() + group_position(cl.candidate_groups, l.candidate_group)];
       const std::vector<Fp3>& blocks = proof.opened_values[block_group];
-      match = evals[rank_residual_poly(j, kRankBasePoly)] == b[l.base_poly] &&
-              evals[rank_residual_poly(j, kRankCandidatePoly)] == c[l.candidate_poly] &&
-              evals[rank_residual_poly(j, kRankHiPoly)] == blocks[2 * j] &&
+      match = evals[rank_residual_poly(j, kRankHiPoly)] == blocks[2 * j] &&
               evals[rank_residual_poly(j, kRankLoPoly)] == blocks[2 * j + 1];
+      // W_j(rho) = 2^t (C(rho) - B(rho)) - E_j(rho): E_j(rho) is the prover's
+      // claim, checked through W_j by the factor sumcheck and the U, V openings.
+      product_values.push_back(rank_product_value(claims[cl.claims[j]].shift, b[l.base_poly], c[l.candidate_poly],
+                                                  evals[rank_residual_poly(j, kRankResidualPoly)]));
     }
     if (!match) {
       result = {DriftStatus::kEvaluationMismatch, Status::kEvaluationMismatch};
@@ -82,10 +84,9 @@ DriftResult verify_class(const commitment::ModelCommitment& base, const commitme
       return s;
     }
     rho.assign(point.begin(), point.end());
-    for (std::size_t j = 0; j < cl.size(); ++j) product_values.push_back(evals[rank_residual_poly(j, kRankProductPoly)]);
     return Status::kOk;
   };
-  if (const Status s = crypto::sumcheck_verify(rank_residual_statement(cl, claims, disclosures),
+  if (const Status s = crypto::sumcheck_verify(rank_residual_statement(cl, disclosures),
                                                proof.residual_sumcheck, transcript, residual_check);
       s != Status::kOk) {
     return result.ok() ? DriftResult{DriftStatus::kSumcheckRejected, s} : result;

@@ -213,9 +213,9 @@ TEST(RankHeads, AnOutOfRangeHeadFactorIsRejectedAndABoundIsExact) {
             DriftStatus::kBoundExceeded);
 }
 
-// A cheating prover that claims R = 0 for any candidate: W := 2^t (C - B) in
-// the residual sumcheck (uncommitted, so every identity there holds with
-// hi = lo = 0), honest in-range U, V, and in the factor sumcheck one entry of
+// A cheating prover that claims R = 0 for any candidate: W := 2^t (C - B),
+// i.e. E = 0, in the residual sumcheck (W is uncommitted, so every identity
+// there holds with hi = lo = 0), honest in-range U, V, and in the factor sumcheck one entry of
 // the head table (`which` = kRankHeadPoly) or of the indicator
 // (kRankIndicatorPoly) moved so that the sum over (k, h) equals W(rho). Every
 // round check and every opening then passes; only the verifier's own
@@ -259,20 +259,22 @@ RankProverOutput forge_zero_residual(const HeadPair& p, const RankStatement& st,
   const std::vector<Fp3> eq_small = crypto::eq_table(block_point);
   std::vector<Fp3> eq(size);
   for (std::size_t x = 0; x < size; ++x) eq[x] = eq_small[x & mask];
+  // E = 2^t (C - B) - W = 0 everywhere, hi = lo = 0.
   const std::vector<Fp> zeros(size, Fp::zero());
-  const crypto::MultilinearRef refs[] = {std::span<const Fp3>(eq), tables[0].base, tables[0].candidate,
-                                         std::span<const Fp>(w.w), std::span<const Fp>(zeros),
-                                         std::span<const Fp>(zeros)};
-  crypto::SumcheckProverOutput sc = crypto::sumcheck_prove(rank_residual_statement(cl, claims, out.disclosures), refs, t);
+  const crypto::MultilinearRef refs[] = {std::span<const Fp3>(eq), std::span<const Fp>(zeros),
+                                         std::span<const Fp>(zeros), std::span<const Fp>(zeros)};
+  crypto::SumcheckProverOutput sc = crypto::sumcheck_prove(rank_residual_statement(cl, out.disclosures), refs, t);
   cp.residual_sumcheck = std::move(sc.proof);
   const std::vector<Fp3> rho = std::move(sc.point);
-  const Fp3 product = cp.residual_sumcheck.final_evaluations[rank_residual_poly(0, kRankProductPoly)];
   {
     const crypto::BasefoldProverData* groups[] = {bg[l.base_group], cg[l.candidate_group], &committed.blocks};
     crypto::BasefoldOpening opening = crypto::basefold_open(groups, rho, t);
     cp.opened_values = std::move(opening.values);
     cp.residual_opening = std::move(opening.proof);
   }
+  const Fp3 product =
+      rank_product_value(st.shift, cp.opened_values[0][l.base_poly], cp.opened_values[1][l.candidate_poly],
+                         cp.residual_sumcheck.final_evaluations[rank_residual_poly(0, kRankResidualPoly)]);
   // Honest U', V', I, Hq at rho, then one entry moved to hit W(rho).
   const std::span<const Fp3> rho_all(rho);
   const std::span<const Fp3> rho_col = rho_all.first(cl.log_cols), rho_row = rho_all.subspan(cl.log_cols, cl.log_rows);
