@@ -17,6 +17,7 @@
 #include "engine/crypto/bytes.h"
 #include "engine/crypto/proof_reader.h"
 #include "engine/crypto/basefold_params.h"
+#include "engine/crypto/fp3.h"
 #include "engine/crypto/goldilocks.h"
 #include "engine/crypto/transcript.h"
 #include "engine/drift/drift_status.h"
@@ -75,6 +76,20 @@ crypto::Status read_opening(crypto::ProofReader& r, const crypto::BasefoldParams
 void insert_group(std::vector<std::uint32_t>& groups, std::uint32_t g);
 // The position of group `g` in an ascending list of groups.
 std::size_t group_position(std::span<const std::uint32_t> groups, std::uint32_t g);
+
+// A tensor's base and candidate values at a class opening's point: the
+// opening lists the class's base groups, then its candidate groups (both
+// ascending); Class has base_groups and candidate_groups, Tensor its group
+// and polynomial on each side (the norm, rank and entry layouts all do).
+struct OpenedModelValues {
+  crypto::Fp3 base, candidate;
+};
+template <typename Class, typename Tensor>
+OpenedModelValues opened_model_values(std::span<const std::vector<crypto::Fp3>> values, const Class& cls,
+                                      const Tensor& t) {
+  return {values[group_position(cls.base_groups, t.base_group)][t.base_poly],
+          values[cls.base_groups.size() + group_position(cls.candidate_groups, t.candidate_group)][t.candidate_poly]};
+}
 
 // Error(kInput): "PROOF: the statement does not fit the commitments (STATUS)".
 [[noreturn]] void throw_statement_refused(std::string_view proof, DriftStatus status);

@@ -32,13 +32,9 @@ DriftResult verify_class(const commitment::ModelCommitment& base, const commitme
   }
   const std::size_t nb = cl.base_groups.size();
   const std::size_t nc = cl.candidate_groups.size();
-  const auto b_value = [&](std::size_t i) {
-    const EntryClaimLayout& l = layout.claims[i];
-    return proof.opened_values[group_position(cl.base_groups, l.base_group)][l.base_poly];
-  };
+  const auto b_value = [&](std::size_t i) { return opened_model_values(proof.opened_values, cl, layout.claims[i]).base; };
   const auto c_value = [&](std::size_t i) {
-    const EntryClaimLayout& l = layout.claims[i];
-    return proof.opened_values[nb + group_position(cl.candidate_groups, l.candidate_group)][l.candidate_poly];
+    return opened_model_values(proof.opened_values, cl, layout.claims[i]).candidate;
   };
   const std::vector<Fp3>& w_values = proof.opened_values[nb + nc];
   std::vector<crypto::BasefoldGroupClaim> claims;

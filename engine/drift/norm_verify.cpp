@@ -48,9 +48,9 @@ DriftResult verify_class(const commitment::ModelCommitment& base, const commitme
     }
     for (const std::size_t ti : cl.tensors) {
       const NormTensorLayout& tl = layout.tensors[ti];
-      const Fp3 b = proof.opened_values[group_position(cl.base_groups, tl.base_group)][tl.base_poly];
-      const Fp3 cv = proof.opened_values[nb + group_position(cl.candidate_groups, tl.candidate_group)][tl.candidate_poly];
-      if (evals[norm_base_poly(tl.position)] != b || evals[norm_candidate_poly(tl.position)] != cv) {
+      const OpenedModelValues opened = opened_model_values(proof.opened_values, cl, tl);
+      if (evals[norm_base_poly(tl.position)] != opened.base ||
+          evals[norm_candidate_poly(tl.position)] != opened.candidate) {
         result = {DriftStatus::kEvaluationMismatch, Status::kEvaluationMismatch};
         return Status::kEvaluationMismatch;
       }

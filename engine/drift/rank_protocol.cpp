@@ -107,8 +107,17 @@ crypto::SumcheckStatement rank_residual_statement(const RankClassLayout& cls,
   return s;
 }
 
-Fp3 rank_product_value(unsigned shift, const Fp3& base, const Fp3& candidate, const Fp3& residual) {
-  return Fp3(Fp::from_u64(std::uint64_t{1} << shift)) * (candidate - base) - residual;
+std::vector<Fp3> rank_product_values(const RankBatchLayout& layout, const RankClassLayout& cls, RankClaims claims,
+                                     std::span<const std::vector<Fp3>> opened,
+                                     std::span<const Fp3> residual_evaluations) {
+  std::vector<Fp3> out;
+  for (std::size_t j = 0; j < cls.size(); ++j) {
+    const std::size_t i = cls.claims[j];
+    const OpenedModelValues v = opened_model_values(opened, cls, layout.claims[i]);
+    const Fp3 shift(Fp::from_u64(std::uint64_t{1} << claims[i].shift));
+    out.push_back(shift * (v.candidate - v.base) - residual_evaluations[rank_residual_poly(j, kRankResidualPoly)]);
+  }
+  return out;
 }
 
 crypto::SumcheckStatement rank_factor_statement(const RankClassLayout& cls, std::span<const Fp3> product_values) {

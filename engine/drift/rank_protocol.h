@@ -83,9 +83,12 @@ std::vector<crypto::Fp3> rank_block_point(crypto::Transcript& t, const RankClass
 
 crypto::SumcheckStatement rank_residual_statement(const RankClassLayout& cls,
                                                   std::span<const NormStatistic> disclosures);
-// W(rho) = 2^t (C(rho) - B(rho)) - E(rho): the factor sumcheck's claim.
-crypto::Fp3 rank_product_value(unsigned shift, const crypto::Fp3& base, const crypto::Fp3& candidate,
-                               const crypto::Fp3& residual);
+// W_j(rho) = 2^t (C_j(rho) - B_j(rho)) - E_j(rho) for every claim of a
+// class, in class order: the factor sumcheck's claims, from the opened model
+// values and the residual sumcheck's final evaluations (prover and verifier alike).
+std::vector<crypto::Fp3> rank_product_values(const RankBatchLayout& layout, const RankClassLayout& cls,
+                                             RankClaims claims, std::span<const std::vector<crypto::Fp3>> opened,
+                                             std::span<const crypto::Fp3> residual_evaluations);
 // product_values: W_j(rho) per claim of the class, in class order.
 crypto::SumcheckStatement rank_factor_statement(const RankClassLayout& cls,
                                                 std::span<const crypto::Fp3> product_values);

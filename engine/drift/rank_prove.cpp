@@ -183,15 +183,8 @@ RankProverOutput prove_ranks_with(const commitment::ModelCommitment& base,
       cp.residual_opening = std::move(opening.proof);
     }
     // W_j(rho) from the opened B, C and E_j(rho), as the verifier computes it.
-    std::vector<Fp3> product_values;
-    for (std::size_t j = 0; j < cl.size(); ++j) {
-      const RankLayout& l = layout.claims[cl.claims[j]];
-      const Fp3 b = cp.opened_values[group_position(cl.base_groups, l.base_group)][l.base_poly];
-      const Fp3 c = cp.opened_values[cl.base_groups.size() + group_position(cl.candidate_groups, l.candidate_group)]
-                                    [l.candidate_poly];
-      product_values.push_back(rank_product_value(
-          claims[cl.claims[j]].shift, b, c, cp.residual_sumcheck.final_evaluations[rank_residual_poly(j, kRankResidualPoly)]));
-    }
+    const std::vector<Fp3> product_values =
+        rank_product_values(layout, cl, claims, cp.opened_values, cp.residual_sumcheck.final_evaluations);
     // Factor sumcheck over the rank index (and the head index).
     std::vector<std::vector<Fp3>> bound;
     std::vector<std::vector<Fp>> indicators;

@@ -61,18 +61,10 @@ DriftResult verify_class(const commitment::ModelCommitment& base, const commitme
   group_claims.push_back({proof.block_commitment, proof.opened_values[block_group]});
   const crypto::SumcheckFinalCheck residual_check = [&](std::span<const Fp3> point, std::span<const Fp3> evals) {
     bool match = evals[kRankEqPoly] == crypto::eq_eval(block_point, point.first(cl.block_vars));
+    const std::vector<Fp3>& blocks = proof.opened_values[block_group];
     for (std::size_t j = 0; j < cl.size() && match; ++j) {
-      const RankLayout& l = layout.claims[cl.claims[j]];
-      const std::vector<Fp3>& b = proof.opened_values[group_position(cl.base_groups, l.base_group)];
-      const std::vector<Fp3>& c =
-          proof.opened_values[cl.base_groups.size() + group_position(cl.candidate_groups, l.candidate_group)];
-      const std::vector<Fp3>& blocks = proof.opened_values[block_group];
       match = evals[rank_residual_poly(j, kRankHiPoly)] == blocks[2 * j] &&
               evals[rank_residual_poly(j, kRankLoPoly)] == blocks[2 * j + 1];
-      // W_j(rho) = 2^t (C(rho) - B(rho)) - E_j(rho): E_j(rho) is the prover's
-      // claim, checked through W_j by the factor sumcheck and the U, V openings.
-      product_values.push_back(rank_product_value(claims[cl.claims[j]].shift, b[l.base_poly], c[l.candidate_poly],
-                                                  evals[rank_residual_poly(j, kRankResidualPoly)]));
     }
     if (!match) {
       result = {DriftStatus::kEvaluationMismatch, Status::kEvaluationMismatch};
@@ -84,6 +76,9 @@ DriftResult verify_class(const commitment::ModelCommitment& base, const commitme
       return s;
     }
     rho.assign(point.begin(), point.end());
+    // W_j(rho) = 2^t (C(rho) - B(rho)) - E_j(rho): E_j(rho) is the prover's
+    // claim, checked through W_j by the factor sumcheck and the U, V openings.
+    product_values = rank_product_values(layout, cl, claims, proof.opened_values, evals);
     return Status::kOk;
   };
   if (const Status s = crypto::sumcheck_verify(rank_residual_statement(cl, disclosures),

@@ -273,8 +273,7 @@ RankProverOutput forge_zero_residual(const HeadPair& p, const RankStatement& st,
     cp.residual_opening = std::move(opening.proof);
   }
   const Fp3 product =
-      rank_product_value(st.shift, cp.opened_values[0][l.base_poly], cp.opened_values[1][l.candidate_poly],
-                         cp.residual_sumcheck.final_evaluations[rank_residual_poly(0, kRankResidualPoly)]);
+      rank_product_values(batch, cl, claims, cp.opened_values, cp.residual_sumcheck.final_evaluations)[0];
   // Honest U', V', I, Hq at rho, then one entry moved to hit W(rho).
   const std::span<const Fp3> rho_all(rho);
   const std::span<const Fp3> rho_col = rho_all.first(cl.log_cols), rho_row = rho_all.subspan(cl.log_cols, cl.log_rows);
