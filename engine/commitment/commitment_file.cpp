@@ -223,7 +223,8 @@ ModelCommitment parse_commitment(std::span<const std::uint8_t> bytes, std::strin
     if (group.num_vars > kMaxTableVars || c.params.check_size(group.num_vars) != crypto::Status::kOk) {
       r.fail("group " + std::to_string(g) + ": " + std::to_string(group.num_vars) + " variables");
     }
-    if (group.num_polys == 0 || group.num_polys > kMaxGroupPolys) {
+    if (group.num_polys == 0 || group.num_polys > kMaxGroupPolys ||
+        c.params.check_shape(group.num_vars, group.num_polys) != crypto::Status::kOk) {
       r.fail("group " + std::to_string(g) + ": " + std::to_string(group.num_polys) + " polynomials");
     }
     total_polys += group.num_polys;
@@ -315,7 +316,7 @@ ModelCommitment parse_commitment(std::span<const std::uint8_t> bytes, std::strin
   if (sha256(bytes.first(body)) != checksum) r.fail("checksum mismatch: the file is corrupt");
 
   // The grouping must be the canonical one (grouping.h).
-  const std::vector<GroupPlan> plan = plan_groups(num_vars);
+  const std::vector<GroupPlan> plan = plan_groups(num_vars, kMaxGroupPolys, max_group_vars(c.params));
   if (plan.size() != group_count) r.fail("the groups are not the canonical grouping of the tensors");
   for (std::size_t g = 0; g < plan.size(); ++g) {
     if (plan[g].num_vars != c.groups[g].num_vars || plan[g].members.size() != c.groups[g].num_polys) {

@@ -8,13 +8,13 @@
 #include <stdexcept>
 #include <vector>
 
+#include "engine/crypto/basefold_commit.h"
 #include "engine/crypto/basefold_layout.h"
 #include "engine/crypto/large_buffer.h"
 #include "engine/crypto/merkle.h"
 #include "engine/crypto/moebius.h"
 #include "engine/crypto/ntt.h"
 #include "engine/crypto/reed_solomon.h"
-#include "engine/crypto/sha256.h"
 
 namespace fti::commitment {
 namespace {
@@ -27,8 +27,6 @@ static_assert(std::endian::native == std::endian::little, "codeword values are h
 constexpr std::size_t kLeafGrain = 1024;
 constexpr std::size_t kNodeGrain = 1024;
 constexpr std::size_t kFieldGrain = std::size_t{1} << 14;
-// Leaves finished and reduced together, in a buffer of 2^kBlockLog digests.
-constexpr unsigned kBlockLog = 10;
 
 // The ancestors `levels` levels above `nodes` (2^h consecutive nodes of one
 // level, h >= levels).
@@ -85,89 +83,98 @@ void codeword_slab(std::span<const Fp> coeffs, unsigned log_domain, std::size_t 
 
 }  // namespace
 
-std::size_t group_commit_bytes_per_leaf() noexcept { return sizeof(crypto::Sha256); }
+std::size_t group_commit_bytes_per_leaf() noexcept { return sizeof(Digest); }
+
+unsigned group_commit_max_slabs_log(const crypto::BasefoldLayout& layout) noexcept {
+  const crypto::BasefoldLayer& l0 = layout.layers.front();
+  const unsigned member_log_domain = layout.num_vars + layout.log_blowup;
+  const unsigned min_slab_log = l0.log_arity > layout.stack_vars ? l0.log_arity - layout.stack_vars : 0;
+  return member_log_domain - min_slab_log;
+}
+
+std::size_t group_commit_slab_bytes(const crypto::BasefoldLayout& layout, unsigned slabs_log) noexcept {
+  const crypto::BasefoldLayer& l0 = layout.layers.front();
+  const unsigned stacked_log = l0.log_domain - slabs_log;  // stacked positions of a slab
+  return (std::size_t{1} << stacked_log) * sizeof(Fp) +
+         (std::size_t{1} << (stacked_log - l0.log_arity)) * group_commit_bytes_per_leaf();
+}
 
 crypto::BasefoldCommitment commit_group(const crypto::BasefoldParams& params, unsigned num_vars,
                                         std::size_t num_polys, const TableSource& source,
                                         const GroupCommitOptions& options, GroupCommitStats* stats) {
-  if (params.check_size(num_vars) != crypto::Status::kOk) {
-    throw std::invalid_argument("commit_group: parameters invalid for this number of variables");
-  }
-  if (num_polys == 0 || num_polys > crypto::kMaxBasefoldPolys) {
-    throw std::invalid_argument("commit_group: between 1 and 2^16 polynomials");
+  if (params.check_shape(num_vars, num_polys) != crypto::Status::kOk) {
+    throw std::invalid_argument("commit_group: parameters invalid for this group shape");
   }
   const crypto::BasefoldLayout layout = crypto::BasefoldLayout::make(params, num_vars, num_polys);
   const crypto::BasefoldLayer& l0 = layout.layers.front();
-  const unsigned log_leaves = l0.log_leaves;
+  const unsigned stack = layout.stack_vars;
+  const std::size_t width = std::size_t{1} << stack;  // stacked positions per member position
+  const unsigned member_log_domain = num_vars + params.log_blowup;
   const std::size_t coset = std::size_t{1} << l0.log_arity;
-  const std::uint64_t leaf_width = static_cast<std::uint64_t>(num_polys) << l0.log_arity;
 
-  const std::size_t per_leaf = group_commit_bytes_per_leaf();
+  // A slab is 2^(member_log_domain - slabs_log) member positions, i.e. that
+  // many blocks of the stacked codeword; it holds whole leaves.
   unsigned slabs_log = 0;
-  while (slabs_log < log_leaves && (std::size_t{1} << (log_leaves - slabs_log)) * per_leaf > options.memory_budget) {
+  while (slabs_log < group_commit_max_slabs_log(layout) &&
+         group_commit_slab_bytes(layout, slabs_log) > options.memory_budget) {
     ++slabs_log;
   }
-  const unsigned slab_log_leaves = log_leaves - slabs_log;
+  const std::size_t slab_positions = std::size_t{1} << (member_log_domain - slabs_log);  // member positions
+  const std::size_t slab_values = slab_positions * width;                                // stacked positions
+  const unsigned slab_log_leaves = l0.log_domain - slabs_log - l0.log_arity;
   const std::size_t slab_leaves = std::size_t{1} << slab_log_leaves;
-  const std::size_t slab_positions = slab_leaves * coset;
-  const unsigned cap_height = log_leaves - l0.cap_log;  // the cap's level, counted from the leaves
+  const unsigned cap_height = l0.log_leaves - l0.cap_log;  // the cap's level, counted from the leaves
   const unsigned keep_height = std::min(slab_log_leaves, cap_height);
 
   // Huge pages where available: first touches of 4 KiB pages dominate otherwise (large_buffer.h).
-  std::vector<crypto::Sha256> states = crypto::large_vector<crypto::Sha256>(slab_leaves);
-  const unsigned block_log = std::min(keep_height, kBlockLog);
-  std::vector<Digest> block_nodes(slab_leaves >> block_log);
+  std::vector<Fp> stacked = crypto::large_vector<Fp>(slab_values);
   std::vector<Fp> table = crypto::large_vector<Fp>(std::size_t{1} << num_vars);
   std::vector<Fp> slab = crypto::large_vector<Fp>(slab_positions);
+  std::vector<Digest> leaves(slab_leaves);
   std::vector<Digest> kept;
-  kept.reserve(std::size_t{1} << (log_leaves - keep_height));
+  kept.reserve(std::size_t{1} << (l0.log_leaves - keep_height));
   if (stats != nullptr) {
     stats->slabs_log = slabs_log;
-    stats->state_bytes = slab_leaves * per_leaf;
-    stats->buffer_bytes = (table.size() + slab.size()) * sizeof(Fp);
+    stats->state_bytes = slab_leaves * group_commit_bytes_per_leaf();
+    stats->buffer_bytes = (stacked.size() + table.size() + slab.size()) * sizeof(Fp);
   }
 
   for (std::size_t t = 0; t < (std::size_t{1} << slabs_log); ++t) {
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, slab_leaves, kLeafGrain),
-                      [&](const tbb::blocked_range<std::size_t>& r) {
-                        for (std::size_t i = r.begin(); i < r.end(); ++i) {
-                          states[i].update_byte(crypto::kMerkleLeafTag);
-                          states[i].update_u64_le(leaf_width);
-                        }
-                      });
+    const std::size_t first = t * slab_positions;
+    if (num_polys < width) std::fill(stacked.begin(), stacked.end(), Fp::zero());
+    // Position m of every member's codeword, member by member, into block m.
     for (std::size_t j = 0; j < num_polys; ++j) {
       source(j, table);
       crypto::moebius_transform(table);
       if (slabs_log == 0) {
         crypto::rs_encode_into(table, params.log_blowup, Fp::one(), slab);
       } else {
-        codeword_slab(table, l0.log_domain, t * slab_positions, slab);
+        codeword_slab(table, member_log_domain, first, slab);
       }
-      tbb::parallel_for(tbb::blocked_range<std::size_t>(0, slab_leaves, kLeafGrain),
+      if (width == 1) {
+        std::copy(slab.begin(), slab.end(), stacked.begin());
+        continue;
+      }
+      tbb::parallel_for(tbb::blocked_range<std::size_t>(0, slab_positions, kFieldGrain),
                         [&](const tbb::blocked_range<std::size_t>& r) {
-                          for (std::size_t i = r.begin(); i < r.end(); ++i) {
-                            states[i].update(slab.data() + i * coset, coset * sizeof(Fp));
-                          }
+                          for (std::size_t m = r.begin(); m < r.end(); ++m) stacked[m * width + j] = slab[m];
                         });
     }
-    // Leaf digests and the subtree above them, block by block: each block of
-    // 2^block_log leaves is finished and reduced to one node in a small
-    // buffer, so no array of leaf digests is ever materialized.
-    const std::size_t block = std::size_t{1} << block_log;
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, block_nodes.size(), 1),
+    // Each block of members' values becomes that block of the stacked codeword.
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, slab_positions, std::max<std::size_t>(1, kFieldGrain / width)),
                       [&](const tbb::blocked_range<std::size_t>& r) {
-                        std::vector<Digest> level(block);
-                        for (std::size_t b = r.begin(); b < r.end(); ++b) {
-                          for (std::size_t i = 0; i < block; ++i) level[i] = states[b * block + i].finish();
-                          for (std::size_t width = block; width > 1; width /= 2) {
-                            for (std::size_t i = 0; i < width / 2; ++i) {
-                              level[i] = crypto::merkle_hash_node(level[2 * i], level[2 * i + 1]);
-                            }
-                          }
-                          block_nodes[b] = level[0];
+                        for (std::size_t m = r.begin(); m < r.end(); ++m) {
+                          crypto::basefold_stack_block(std::span<Fp>(stacked).subspan(m * width, width),
+                                                       l0.log_domain, first + m);
                         }
                       });
-    const std::vector<Digest> nodes = reduce_levels(block_nodes, keep_height - block_log);
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, slab_leaves, kLeafGrain),
+                      [&](const tbb::blocked_range<std::size_t>& r) {
+                        for (std::size_t i = r.begin(); i < r.end(); ++i) {
+                          leaves[i] = crypto::merkle_hash_leaf(std::span<const Fp>(stacked).subspan(i * coset, coset));
+                        }
+                      });
+    const std::vector<Digest> nodes = reduce_levels(leaves, keep_height);
     kept.insert(kept.end(), nodes.begin(), nodes.end());
   }
   kept = reduce_levels(kept, cap_height - keep_height);

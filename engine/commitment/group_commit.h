@@ -2,19 +2,17 @@
 // (docs/PROTOCOL.md, section 9.4.2).
 //
 // The result is bit for bit the commitment basefold_commit(params, tables)
-// would return (tested against it), but the M codewords are never held
-// together: basefold_commit keeps every table and codeword (8 (1 + 2^b) bytes
-// per padded entry of every polynomial, ~40 bytes at rate 1/4), which for the
-// larger groups of a real model exceeds the machine. Here each commitment
-// leaf's SHA-256 state is kept instead, and the polynomials are streamed
-// through it one at a time: a leaf holds positions [m 2^a0, (m+1) 2^a0) of
-// every codeword (merkle.h), so feeding the codewords in polynomial order
-// produces exactly the leaf's byte string. When the states of all leaves do
-// not fit in the memory budget, the codeword is processed in 2^sigma slabs
-// (aligned ranges of positions: cosets of a subgroup), each slab streaming
-// every polynomial again; a slab's subtree is reduced to its root as soon as
-// its leaves are final. Memory: one SHA-256 state (112 bytes) per leaf of a
-// slab, plus one table and one slab of codeword.
+// would return (tested against it), but neither the stacked table nor the
+// stacked codeword is ever held whole: basefold_commit keeps every table and
+// the codeword (8 (1 + 2^b) bytes per padded entry, ~40 bytes at rate 1/4),
+// which for the larger groups of a real model exceeds the machine. Here the
+// codeword is produced in 2^sigma slabs of member positions (aligned ranges:
+// cosets of a subgroup): for each slab every member's table is streamed
+// again, its codeword evaluated on the slab, and position m of every member
+// becomes block m of the stacked codeword (basefold_stack_block: a Moebius
+// transform and a coset NTT of size 2^l); the slab's leaves are hashed and
+// its subtree reduced to its root. Memory: one slab of the stacked codeword
+// and its leaf digests, plus one table and one member slab.
 #pragma once
 
 #include <cstddef>
@@ -22,6 +20,7 @@
 #include <span>
 
 #include "engine/crypto/basefold_commit.h"
+#include "engine/crypto/basefold_layout.h"
 #include "engine/crypto/basefold_params.h"
 #include "engine/crypto/goldilocks.h"
 
@@ -32,22 +31,29 @@ namespace fti::commitment {
 using TableSource = std::function<void(std::size_t j, std::span<crypto::Fp> table)>;
 
 struct GroupCommitOptions {
-  // Bound on the leaf states of one slab (not on the table and codeword
-  // buffers of the polynomial being streamed).
+  // Bound on one slab of the stacked codeword and its leaf digests (not on
+  // the table and codeword buffers of the member being streamed).
   std::size_t memory_budget = std::size_t{512} << 20;
 };
 
 struct GroupCommitStats {
   unsigned slabs_log = 0;         // the codeword was streamed in 2^slabs_log slabs
-  std::size_t state_bytes = 0;    // leaf states of one slab
-  std::size_t buffer_bytes = 0;   // table + codeword slab
+  std::size_t state_bytes = 0;    // leaf digests of one slab
+  std::size_t buffer_bytes = 0;   // stacked slab + table + member slab
 };
 
-// Bytes of state per commitment leaf held during a slab.
+// Bytes per commitment leaf held during a slab (its digest).
 std::size_t group_commit_bytes_per_leaf() noexcept;
 
+// Bytes of one slab (its stacked codeword values and leaf digests) when the
+// group of `layout` is streamed in 2^slabs_log slabs; the budget picks the
+// smallest slabs_log whose slab fits. Slabs hold whole leaves:
+// slabs_log <= group_commit_max_slabs_log(layout).
+std::size_t group_commit_slab_bytes(const crypto::BasefoldLayout& layout, unsigned slabs_log) noexcept;
+unsigned group_commit_max_slabs_log(const crypto::BasefoldLayout& layout) noexcept;
+
 // The commitment to M tables in n variables. Throws std::invalid_argument if
-// params.check_size(n) fails or M is 0 or above kMaxBasefoldPolys.
+// params.check_shape(n, M) fails.
 crypto::BasefoldCommitment commit_group(const crypto::BasefoldParams& params, unsigned num_vars,
                                         std::size_t num_polys, const TableSource& source,
                                         const GroupCommitOptions& options = {}, GroupCommitStats* stats = nullptr);

@@ -100,7 +100,7 @@ ModelCommitment commit_model(const Checkpoint& checkpoint, const CommitOptions& 
   out.files = file_records(checkpoint);
   fig.files_seconds = seconds_since(start);
 
-  const std::vector<GroupPlan> plan = plan_groups(num_vars);
+  const std::vector<GroupPlan> plan = plan_groups(num_vars, kMaxGroupPolys, max_group_vars(options.params));
   std::vector<bool> encoded(entries.size(), false);
   std::size_t tensors_done = 0;
   start = Clock::now();

@@ -7,16 +7,28 @@
 #include <stdexcept>
 
 #include "engine/crypto/basefold_schedule.h"
+#include "engine/crypto/multilinear.h"
 
 namespace fti::crypto {
 
-std::vector<Fp3> basefold_batch_powers(const Fp3& beta, std::size_t m) {
-  std::vector<Fp3> out(m);
-  Fp3 x = Fp3::one();
-  for (auto& p : out) {
-    p = x;
-    x *= beta;
-  }
+std::vector<Fp3> basefold_draw_stack_point(Transcript& t, unsigned stack_vars) {
+  std::vector<Fp3> rho;
+  rho.reserve(stack_vars);
+  for (unsigned i = 0; i < stack_vars; ++i) rho.push_back(t.challenge_fp3(kBasefoldLabelStackPoint));
+  return rho;
+}
+
+Fp3 basefold_stack_claim(std::span<const Fp3> rho, std::span<const Fp3> values) {
+  if (values.size() > (std::size_t{1} << rho.size())) throw std::invalid_argument("basefold: more values than layers");
+  const std::vector<Fp3> eq = eq_table(rho);
+  Fp3 out = Fp3::zero();
+  for (std::size_t j = 0; j < values.size(); ++j) out += eq[j] * values[j];
+  return out;
+}
+
+std::vector<Fp3> basefold_stacked_point(std::span<const Fp3> rho, std::span<const Fp3> group_point) {
+  std::vector<Fp3> out(rho.begin(), rho.end());
+  out.insert(out.end(), group_point.begin(), group_point.end());
   return out;
 }
 

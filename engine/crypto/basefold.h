@@ -2,18 +2,21 @@
 // (docs/PROTOCOL.md, section 7).
 //
 // An opening proves, for one or more committed groups (each a batch of M_g
-// polynomials in n_g variables under one Merkle tree, basefold_commit.h), that
-// every polynomial P_{g,j} evaluates to v_{g,j} at the group's point. All
-// groups share one random point z (length >= max n_g) and one transcript:
-// group g is opened at the prefix z_g = (z_0, .., z_{n_g - 1}) (section 7.5:
-// a table in fewer variables is the same polynomial as its periodic
-// extension to more variables, whose evaluation at z is P(z_g)).
+// polynomials in n_g variables, committed as one stacked polynomial S_g in
+// n_g + l_g variables, basefold_commit.h), that every polynomial P_{g,j}
+// evaluates to v_{g,j} at the group's point. All groups share one random
+// point z (length >= max n_g) and one transcript: group g is opened at the
+// prefix z_g = (z_0, .., z_{n_g - 1}) (section 7.5: a table in fewer
+// variables is the same polynomial as its periodic extension to more
+// variables, whose evaluation at z is P(z_g)).
 //
-// Per group: the claims are batched with powers of a challenge beta; the
-// sumcheck for sum_b F(b) eq(b, z_g) = sum_j beta^j v_j (F = sum_j beta^j P_j)
-// runs interleaved with the folding of F's codeword by the same challenges,
-// x_0 first; every 2^a folds the folded codeword is committed; after
-// R = n - f rounds the prover sends F(r, .) as a final polynomial of 2^f
+// Per group: after the claimed values are absorbed, the verifier draws the
+// layer point rho (l_g challenges) and the claims become one claim on the
+// stacked polynomial, S_g(rho, z_g) = sum_j eq(rho, j) v_{g,j}. The sumcheck
+// for sum_b S_g(b) eq(b, (rho, z_g)) runs interleaved with the folding of the
+// stacked codeword by the same challenges, layer variables first; every 2^a
+// folds the folded codeword is committed; after R = n + l - f rounds the
+// prover sends the folded polynomial as a final polynomial of 2^f
 // coefficients and the verifier checks the last sumcheck claim against it.
 // Then one proof-of-work for the whole opening, and per group the query
 // phase: num_queries distinct leaves of the commitment, each folded through
@@ -43,7 +46,7 @@ inline constexpr std::string_view kBasefoldLabelNumVars = "basefold.num_vars";
 inline constexpr std::string_view kBasefoldLabelNumPolys = "basefold.num_polys";
 inline constexpr std::string_view kBasefoldLabelCommitment = "basefold.commitment";
 inline constexpr std::string_view kBasefoldLabelClaimedValues = "basefold.claimed_values";
-inline constexpr std::string_view kBasefoldLabelBatchChallenge = "basefold.batch_challenge";
+inline constexpr std::string_view kBasefoldLabelStackPoint = "basefold.stack_point";
 inline constexpr std::string_view kBasefoldLabelRoundPolynomial = "basefold.round_polynomial";
 inline constexpr std::string_view kBasefoldLabelRoundChallenge = "basefold.round_challenge";
 inline constexpr std::string_view kBasefoldLabelLayerCommitment = "basefold.layer_commitment";

@@ -5,9 +5,13 @@
 #include <stdexcept>
 #include <utility>
 
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+
 #include "engine/crypto/bytes.h"
 #include "engine/crypto/large_buffer.h"
 #include "engine/crypto/moebius.h"
+#include "engine/crypto/ntt.h"
 #include "engine/crypto/reed_solomon.h"
 
 namespace fti::crypto {
@@ -23,14 +27,14 @@ unsigned checked_num_vars(const BasefoldParams& params, std::span<const std::vec
     if (t.size() != n) throw std::invalid_argument("basefold_commit: tables of different sizes");
   }
   const auto num_vars = static_cast<unsigned>(std::countr_zero(n));
-  if (params.check_size(num_vars) != Status::kOk) {
+  if (params.check_shape(num_vars, tables.size()) != Status::kOk) {
     throw std::invalid_argument("basefold_commit: parameters invalid for this size");
   }
   return num_vars;
 }
 
-MerkleTree build_tree(const BasefoldLayout& layout, std::span<const std::vector<Fp>> words) {
-  std::vector<std::span<const Fp>> columns(words.begin(), words.end());
+MerkleTree build_tree(const BasefoldLayout& layout, std::span<const Fp> word) {
+  const std::span<const Fp> columns[1] = {word};
   const BasefoldLayer& l = layout.layers.front();
   return MerkleTree::commit(std::span<const std::span<const Fp>>(columns), std::size_t{1} << l.log_arity, l.cap_log);
 }
@@ -53,7 +57,7 @@ Status BasefoldCommitment::parse(std::span<const std::uint8_t> bytes, const Base
   const auto m = r.u32();
   const auto count = r.u32();
   if (!count) return Status::kMalformed;
-  if (*n > kMaxBasefoldVars || params.check_size(*n) != Status::kOk || *m == 0 || *m > kMaxBasefoldPolys) {
+  if (params.check_shape(*n, *m) != Status::kOk) {
     return Status::kBadParameters;
   }
   const BasefoldLayout layout = BasefoldLayout::make(params, *n, *m);
@@ -73,56 +77,74 @@ Status BasefoldCommitment::parse(std::span<const std::uint8_t> bytes, const Base
 }
 
 BasefoldProverData::BasefoldProverData(const BasefoldParams& params, BasefoldLayout layout,
-                                       std::vector<std::vector<Fp>> tables, std::vector<std::vector<Fp>> codewords,
+                                       std::vector<std::vector<Fp>> tables, std::vector<Fp> codeword,
                                        MerkleTree tree)
     : params_(params),
       layout_(std::move(layout)),
       tables_(std::move(tables)),
-      codewords_(std::move(codewords)),
+      codeword_(std::move(codeword)),
       tree_(std::move(tree)) {}
 
 BasefoldCommitment BasefoldProverData::commitment() const {
   return BasefoldCommitment{layout_.num_vars, tables_.size(), tree_.cap()};
 }
 
-BasefoldProverData BasefoldProverData::from_words_unchecked(const BasefoldParams& params,
-                                                            std::vector<std::vector<Fp>> tables,
-                                                            std::vector<std::vector<Fp>> words) {
+BasefoldProverData BasefoldProverData::from_word_unchecked(const BasefoldParams& params,
+                                                           std::vector<std::vector<Fp>> tables, std::vector<Fp> word) {
   const unsigned num_vars = checked_num_vars(params, tables);
   BasefoldLayout layout = BasefoldLayout::make(params, num_vars, tables.size());
-  const std::size_t length = std::size_t{1} << layout.layers.front().log_domain;
-  if (words.size() != tables.size()) throw std::invalid_argument("from_words_unchecked: one word per table");
-  for (const auto& w : words) {
-    if (w.size() != length) throw std::invalid_argument("from_words_unchecked: word of the wrong length");
+  if (word.size() != std::size_t{1} << layout.layers.front().log_domain) {
+    throw std::invalid_argument("from_word_unchecked: word of the wrong length");
   }
-  MerkleTree tree = build_tree(layout, words);
-  return BasefoldProverData(params, std::move(layout), std::move(tables), std::move(words), std::move(tree));
+  MerkleTree tree = build_tree(layout, word);
+  return BasefoldProverData(params, std::move(layout), std::move(tables), std::move(word), std::move(tree));
 }
 
 std::vector<Fp> basefold_encode(std::span<const Fp> table, unsigned log_blowup) {
-  std::vector<Fp> coeffs(table.begin(), table.end());
+  std::vector<Fp> coeffs = large_vector<Fp>(table.size());
+  std::copy(table.begin(), table.end(), coeffs.begin());
   moebius_transform(coeffs);
   std::vector<Fp> word = large_vector<Fp>(table.size() << log_blowup);
   rs_encode_into(coeffs, log_blowup, Fp::one(), word);
   return word;
 }
 
+std::vector<Fp> basefold_stacked_table(std::span<const std::vector<Fp>> tables) {
+  if (tables.empty()) throw std::invalid_argument("basefold_stacked_table: no tables");
+  const unsigned l = basefold_stack_vars(tables.size());
+  const std::size_t members = std::size_t{1} << l;
+  const std::size_t size = tables.front().size();
+  std::vector<Fp> out = large_vector<Fp>(size << l);
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, size, std::size_t{1} << 12),
+                    [&](const tbb::blocked_range<std::size_t>& r) {
+                      for (std::size_t x = r.begin(); x < r.end(); ++x) {
+                        for (std::size_t y = 0; y < members; ++y) {
+                          out[(x << l) + y] = y < tables.size() ? tables[y][x] : Fp::zero();
+                        }
+                      }
+                    });
+  return out;
+}
+
+void basefold_stack_block(std::span<Fp> values, unsigned log_domain, std::size_t member_position) {
+  const std::size_t width = values.size();
+  if (width == 0 || (width & (width - 1)) != 0) throw std::invalid_argument("basefold_stack_block: bad block size");
+  const auto l = static_cast<unsigned>(std::countr_zero(width));
+  if (l > log_domain || member_position >= (std::size_t{1} << (log_domain - l))) {
+    throw std::invalid_argument("basefold_stack_block: position outside the domain");
+  }
+  if (width == 1) return;  // one member: its codeword is the stacked one
+  moebius_transform(values);
+  coset_ntt_forward(values, domain_point(log_domain, member_position << l));
+}
+
 BasefoldProverData basefold_commit(const BasefoldParams& params, std::vector<std::vector<Fp>> tables) {
   const unsigned num_vars = checked_num_vars(params, tables);
   BasefoldLayout layout = BasefoldLayout::make(params, num_vars, tables.size());
-  const std::size_t n = tables.front().size();
-  std::vector<Fp> coeffs = large_vector<Fp>(n);  // scratch, reused for every polynomial
-  std::vector<std::vector<Fp>> codewords;
-  codewords.reserve(tables.size());
-  for (const auto& t : tables) {
-    std::copy(t.begin(), t.end(), coeffs.begin());
-    moebius_transform(coeffs);
-    std::vector<Fp> word = large_vector<Fp>(n << params.log_blowup);
-    rs_encode_into(coeffs, params.log_blowup, Fp::one(), word);
-    codewords.push_back(std::move(word));
-  }
-  MerkleTree tree = build_tree(layout, codewords);
-  return BasefoldProverData(params, std::move(layout), std::move(tables), std::move(codewords), std::move(tree));
+  std::vector<Fp> word = tables.size() == 1 ? basefold_encode(tables.front(), params.log_blowup)
+                                            : basefold_encode(basefold_stacked_table(tables), params.log_blowup);
+  MerkleTree tree = build_tree(layout, word);
+  return BasefoldProverData(params, std::move(layout), std::move(tables), std::move(word), std::move(tree));
 }
 
 }  // namespace fti::crypto

@@ -1,13 +1,16 @@
 // Basefold commitments (docs/PROTOCOL.md, section 7.2).
 //
-// A batch of M multilinear polynomials in n variables, each given by its
-// evaluation table (multilinear.h), is committed as follows: the table is
-// turned into monomial coefficients (moebius.h), the univariate twin
-// f(X) = sum_i a_i X^i is Reed-Solomon encoded at rate 2^-b (bit-reversed,
-// reed_solomon.h), and one Merkle tree is built whose leaf m holds the 2^a0
-// consecutive codeword positions [m 2^a0, (m+1) 2^a0) of every polynomial, in
-// polynomial order (merkle.h, "a coset of every polynomial in one leaf").
-// The commitment is that tree's cap together with n and M.
+// A batch of M multilinear polynomials P_0..P_{M-1} in n variables, each given
+// by its evaluation table (multilinear.h), is committed as ONE stacked
+// polynomial in n + l variables, l = ceil(log2 M), the layer variables y
+// first: S(y, x) = P_y(x) (0 for y >= M), whose table interleaves the members,
+// S[x 2^l + y] = P_y[x]. The stacked table is turned into monomial
+// coefficients (moebius.h), the univariate twin f(X) = sum_i a_i X^i is
+// Reed-Solomon encoded at rate 2^-b (bit-reversed, reed_solomon.h), and one
+// Merkle tree is built whose leaf m holds the 2^a0 consecutive codeword
+// positions [m 2^a0, (m+1) 2^a0) (merkle.h). The commitment is that tree's cap
+// together with n and M. An opening then costs O(log M) per query rather than
+// M values per query (a leaf of every member's codeword).
 #pragma once
 
 #include <cstddef>
@@ -39,8 +42,8 @@ struct BasefoldCommitment {
   friend bool operator==(const BasefoldCommitment&, const BasefoldCommitment&) = default;
 };
 
-// Everything the prover keeps between commit and open: the tables (for the
-// sumcheck), the codewords and the tree (for the query phase).
+// Everything the prover keeps between commit and open: the members' tables
+// (for the sumcheck), the stacked codeword and the tree (for the query phase).
 class BasefoldProverData {
  public:
   const BasefoldParams& params() const noexcept { return params_; }
@@ -48,26 +51,26 @@ class BasefoldProverData {
   unsigned num_vars() const noexcept { return layout_.num_vars; }
   std::size_t num_polys() const noexcept { return tables_.size(); }
   std::span<const std::vector<Fp>> tables() const noexcept { return tables_; }
-  std::span<const std::vector<Fp>> codewords() const noexcept { return codewords_; }
+  std::span<const Fp> codeword() const noexcept { return codeword_; }
   const MerkleTree& tree() const noexcept { return tree_; }
   BasefoldCommitment commitment() const;
 
-  // Prover data over caller-supplied words that are NOT checked to be the
-  // encodings of the tables (the commitment is to whatever they are). For
-  // tests that commit to corrupted codewords, and for callers that computed
-  // the encodings themselves. Sizes are checked (std::invalid_argument).
-  static BasefoldProverData from_words_unchecked(const BasefoldParams& params, std::vector<std::vector<Fp>> tables,
-                                                 std::vector<std::vector<Fp>> words);
+  // Prover data over a caller-supplied stacked word that is NOT checked to be
+  // the encoding of the tables (the commitment is to whatever it is). For
+  // tests that commit to corrupted codewords. Sizes are checked
+  // (std::invalid_argument).
+  static BasefoldProverData from_word_unchecked(const BasefoldParams& params, std::vector<std::vector<Fp>> tables,
+                                                std::vector<Fp> word);
 
  private:
   friend BasefoldProverData basefold_commit(const BasefoldParams&, std::vector<std::vector<Fp>>);
   BasefoldProverData(const BasefoldParams& params, BasefoldLayout layout, std::vector<std::vector<Fp>> tables,
-                     std::vector<std::vector<Fp>> codewords, MerkleTree tree);
+                     std::vector<Fp> codeword, MerkleTree tree);
 
   BasefoldParams params_;
   BasefoldLayout layout_;
   std::vector<std::vector<Fp>> tables_;
-  std::vector<std::vector<Fp>> codewords_;
+  std::vector<Fp> codeword_;
   MerkleTree tree_;
 };
 
@@ -75,9 +78,22 @@ class BasefoldProverData {
 // rs_encode at rate 2^-log_blowup on the subgroup (shift 1), bit-reversed.
 std::vector<Fp> basefold_encode(std::span<const Fp> table, unsigned log_blowup);
 
-// Commits to 1 <= M <= kMaxBasefoldPolys tables of one size 2^n (n <= 30),
-// taking ownership of them. Throws std::invalid_argument for bad sizes or
-// parameters (params.check_size(n) != kOk).
+// The stacked table of M tables of one size 2^n: 2^(n+l) entries,
+// S[x 2^l + y] = tables[y][x], zero for y >= M.
+std::vector<Fp> basefold_stacked_table(std::span<const std::vector<Fp>> tables);
+
+// The stacked codeword from the members' own codewords, one block at a time
+// (section 7.2): `values` holds position m of every member's codeword
+// (basefold_encode of its table; 2^l values, zero for y >= M); on return it
+// holds positions [m 2^l, (m+1) 2^l) of the stacked codeword, whose domain has
+// 2^log_domain points. That block is the coset w_0 <zeta> (zeta of order 2^l),
+// and f(w) = sum_y w^y G_y(w^(2^l)) with G the Moebius transform over y of the
+// members' twins, so the block is a size-2^l Moebius transform and coset NTT.
+void basefold_stack_block(std::span<Fp> values, unsigned log_domain, std::size_t member_position);
+
+// Commits to 1 <= M <= kMaxBasefoldPolys tables of one size 2^n, taking
+// ownership of them. Throws std::invalid_argument for bad sizes or
+// parameters (params.check_shape(n, M) != kOk).
 BasefoldProverData basefold_commit(const BasefoldParams& params, std::vector<std::vector<Fp>> tables);
 
 }  // namespace fti::crypto

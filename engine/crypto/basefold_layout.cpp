@@ -1,31 +1,26 @@
 #include "engine/crypto/basefold_layout.h"
 
 #include <algorithm>
-#include <bit>
 #include <stdexcept>
 
 namespace fti::crypto {
 
 BasefoldLayout BasefoldLayout::make(const BasefoldParams& params, unsigned num_vars, std::size_t num_polys) {
-  if (params.check_size(num_vars) != Status::kOk) {
-    throw std::invalid_argument("BasefoldLayout: parameters invalid for this number of variables");
-  }
-  if (num_polys == 0 || num_polys > kMaxBasefoldPolys) {
-    throw std::invalid_argument("BasefoldLayout: number of polynomials out of range");
+  if (params.check_shape(num_vars, num_polys) != Status::kOk) {
+    throw std::invalid_argument("BasefoldLayout: parameters invalid for this group shape");
   }
   BasefoldLayout out;
   out.num_vars = num_vars;
   out.num_polys = num_polys;
-  // ceil(log2 M) <= 16.
-  const auto log_polys = static_cast<unsigned>(std::bit_width(num_polys - 1));
+  out.stack_vars = basefold_stack_vars(num_polys);
   // Capped at the largest folding arity: the verifier folds a leaf in a
   // buffer of 2^kMaxBasefoldLogArity values (L may be up to 8).
-  const unsigned commit_arity = std::min(
-      kMaxBasefoldLogArity, params.commit_leaf_log_size > log_polys ? params.commit_leaf_log_size - log_polys : 1);
+  const unsigned commit_arity = std::min(kMaxBasefoldLogArity, params.commit_leaf_log_size);
+  const unsigned total = out.total_vars();
   out.log_blowup = params.log_blowup;
-  out.final_log_size = std::min(params.final_log_size, num_vars);
-  out.num_rounds = num_vars - out.final_log_size;
-  unsigned log_domain = num_vars + params.log_blowup;
+  out.final_log_size = std::min(params.final_log_size, total);
+  out.num_rounds = total - out.final_log_size;
+  unsigned log_domain = total + params.log_blowup;
   unsigned round = 0;
   do {
     const unsigned arity = std::min(out.layers.empty() ? commit_arity : params.fold_log_arity, out.num_rounds - round);
@@ -46,7 +41,7 @@ BasefoldLayout BasefoldLayout::make(const BasefoldParams& params, unsigned num_v
 
 MerkleShape BasefoldLayout::commitment_shape() const {
   const BasefoldLayer& l = layers.front();
-  return MerkleShape{l.log_leaves, num_polys << l.log_arity, l.cap_log};
+  return MerkleShape{l.log_leaves, std::size_t{1} << l.log_arity, l.cap_log};
 }
 
 MerkleShape BasefoldLayout::layer_shape(std::size_t j) const {

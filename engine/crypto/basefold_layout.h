@@ -4,12 +4,13 @@
 // untrusted proof is measured against these numbers before anything is
 // allocated.
 //
-// With n variables, M polynomials, f = min(final_log_size, n) and R = n - f
-// folding rounds:
-//   layer 0      the commitment: codewords of 2^(n+b) positions, leaves of
-//                2^a0 consecutive positions of every polynomial,
-//                a0 = min(R, max(1, commit_leaf_log_size - ceil(log2 M)));
-//   layer j >= 1 the folded codeword after c_j rounds, 2^(n+b-c_j) positions,
+// A group of M polynomials in n variables is one stacked polynomial in
+// N = n + l variables, l = ceil(log2 M) layer variables first (section 7.2).
+// With f = min(final_log_size, N) and R = N - f folding rounds:
+//   layer 0      the commitment: the stacked codeword of 2^(N+b) positions,
+//                leaves of 2^a0 consecutive positions,
+//                a0 = min(R, commit_leaf_log_size, kMaxBasefoldLogArity);
+//   layer j >= 1 the folded codeword after c_j rounds, 2^(N+b-c_j) positions,
 //                leaves of 2^a_j positions, a_j = min(fold_log_arity, R - c_j);
 // and the layers stop when c_j reaches R; the last fold lands on the final
 // polynomial (2^f coefficients) evaluated on a domain of 2^(f+b) points.
@@ -33,21 +34,23 @@ struct BasefoldLayer {
 };
 
 struct BasefoldLayout {
-  unsigned num_vars = 0;              // n
+  unsigned num_vars = 0;              // n: variables of each polynomial
   std::size_t num_polys = 0;          // M
+  unsigned stack_vars = 0;            // l = ceil(log2 M)
   unsigned log_blowup = 0;            // b
   unsigned final_log_size = 0;        // f
-  unsigned num_rounds = 0;            // R = n - f
+  unsigned num_rounds = 0;            // R = n + l - f
   unsigned num_queries = 0;           // min(params.num_queries, 2^layers[0].log_leaves)
   std::vector<BasefoldLayer> layers;  // at least one; layers[0] is the commitment
 
-  // Throws std::invalid_argument if params.check_size(num_vars) fails or
-  // num_polys is 0 or above kMaxBasefoldPolys.
+  // Throws std::invalid_argument if params.check_shape(num_vars, num_polys) fails.
   static BasefoldLayout make(const BasefoldParams& params, unsigned num_vars, std::size_t num_polys);
 
+  // n + l: the stacked polynomial's variables.
+  unsigned total_vars() const noexcept { return num_vars + stack_vars; }
   unsigned final_log_domain() const noexcept { return final_log_size + log_blowup; }
   std::size_t final_size() const noexcept { return std::size_t{1} << final_log_size; }
-  // Merkle shape of layer 0 (leaves of num_polys * 2^a0 base elements) and of
+  // Merkle shape of layer 0 (leaves of 2^a0 base elements) and of
   // a folded layer j >= 1 (leaves of 2^a_j extension elements, 3 * 2^a_j base elements).
   MerkleShape commitment_shape() const;
   MerkleShape layer_shape(std::size_t j) const;

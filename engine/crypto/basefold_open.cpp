@@ -1,5 +1,6 @@
 // The Basefold prover (docs/PROTOCOL.md, sections 7.5 and 7.7).
 #include <algorithm>
+#include <bit>
 #include <functional>
 #include <stdexcept>
 #include <utility>
@@ -45,77 +46,63 @@ std::vector<Fp3> eq_table_large(std::span<const Fp3> point) {
   return t;
 }
 
-// h(X) = eqp * eq1(X, z_i) * (g0 + X (g1 - g0)) at X = 0, 1, 2 (section 7.5, step 3).
+// h(X) = eqp * eq1(X, z_i) * (g0 + X (g1 - g0)) at X = 0, 1, 2 (section 7.5, step 4).
 std::vector<Fp3> round_message(const Fp3& eqp, const Fp3& z, const Fp3& g0, const Fp3& g1) {
   const Fp3 one = Fp3::one();
   return {eqp * (one - z) * g0, eqp * z * g1, eqp * (z + z + z - one) * (g1 + g1 - g0)};
 }
 
+std::size_t log2_size(std::size_t size) { return static_cast<std::size_t>(std::countr_zero(size)); }
+
+// One group's prover. The sumcheck over the stacked polynomial S(y, x) runs
+// in two phases without ever materializing S's 2^(n+l)-entry table: the l
+// layer rounds work on the table of claimed values V(y) = P_y(z) (since
+// sum_x S(y, x) eq(x, z) = V(y)), then the table F(x) = sum_j eq(r_y, j) P_j(x)
+// (2^n entries) carries the n - f rounds over x. The stacked codeword is
+// folded and committed layer by layer as in the single-polynomial case.
 class GroupProver {
  public:
   GroupProver(const BasefoldProverData& data, std::span<const Fp3> point)
       : data_(data), layout_(data.layout()), z_(basefold_group_point(point, data.num_vars())) {}
 
-  // P_j(z) for every polynomial; with R >= 1 also the half-sums the first
-  // round message needs (A_j over even, B_j over odd entries against eq(., z_{1..})).
+  // P_j(z) for every member polynomial.
   std::vector<Fp3> values() {
     const std::size_t m = data_.num_polys();
-    std::vector<Fp3> out(m);
-    if (layout_.num_rounds == 0) {
-      for (std::size_t j = 0; j < m; ++j) out[j] = mle_evaluate(data_.tables()[j], z_);
-      return out;
-    }
-    eq_a_ = eq_table_large(z_.subspan(1));
-    half_sums_.resize(m);
-    const std::size_t pairs = eq_a_.size();
+    values_.assign(m, Fp3::zero());
+    const std::vector<Fp3> eq = eq_table_large(z_);
     for (std::size_t j = 0; j < m; ++j) {
       const Fp* t = data_.tables()[j].data();
-      half_sums_[j] = tbb::parallel_reduce(
-          tbb::blocked_range<std::size_t>(0, pairs, kGrain), Sums{},
-          [&](const tbb::blocked_range<std::size_t>& r, Sums acc) {
-            for (std::size_t b = r.begin(); b < r.end(); ++b) {
-              acc.even += eq_a_[b] * t[2 * b];
-              acc.odd += eq_a_[b] * t[2 * b + 1];
-            }
+      values_[j] = tbb::parallel_reduce(
+          tbb::blocked_range<std::size_t>(0, eq.size(), kGrain), Fp3::zero(),
+          [&](const tbb::blocked_range<std::size_t>& r, Fp3 acc) {
+            for (std::size_t x = r.begin(); x < r.end(); ++x) acc += eq[x] * t[x];
             return acc;
           },
-          std::plus<Sums>());
-      out[j] = (Fp3::one() - z_[0]) * half_sums_[j].even + z_[0] * half_sums_[j].odd;
+          std::plus<Fp3>());
     }
-    return out;
+    return values_;
   }
 
   void commit_phase(Transcript& t, BasefoldGroupProof& out) {
-    powers_ = basefold_batch_powers(t.challenge_fp3(kBasefoldLabelBatchChallenge), data_.num_polys());
+    const unsigned layers = layout_.stack_vars;
+    const std::vector<Fp3> rho = basefold_draw_stack_point(t, layers);
+    point_ = basefold_stacked_point(rho, z_);
     const unsigned rounds = layout_.num_rounds;
+    std::vector<Fp3> f(std::size_t{1} << layers, Fp3::zero());  // V, then F
+    std::copy(values_.begin(), values_.end(), f.begin());
+    Fp3 eqp = Fp3::one();
+    unsigned i = 0;
+    for (; i < std::min(rounds, layers); ++i) run_round(f, i, eqp, t, out);
     std::vector<Fp3> final_table;
-    if (rounds == 0) {
-      final_table = combined_table();
+    if (rounds <= layers) {
+      final_table = partial_stack(rounds);
     } else {
-      Sums g{};
-      for (std::size_t j = 0; j < powers_.size(); ++j) {
-        g.even += powers_[j] * half_sums_[j].even;
-        g.odd += powers_[j] * half_sums_[j].odd;
-      }
-      Fp3 eqp = Fp3::one();
-      for (unsigned i = 0; i < rounds; ++i) {
-        if (i > 0) g = fold_and_sum(i);
-        std::vector<Fp3> message = round_message(eqp, z_[i], g.even, g.odd);
-        t.absorb_fp3s(kBasefoldLabelRoundPolynomial, message);
-        const Fp3 r = t.challenge_fp3(kBasefoldLabelRoundChallenge);
-        out.round_polynomials.push_back(std::move(message));
-        r_.push_back(r);
-        eqp *= eq1(r, z_[i]);
-        if (const std::size_t next = basefold_layer_completed_by(layout_, i); next != 0) {
-          commit_layer(next, t, out);
-        }
-      }
-      final_table = final_fold();
+      f = combine_members();
+      for (; i < rounds; ++i) run_round(f, i, eqp, t, out);
+      final_table = std::move(f);
     }
     moebius_transform(std::span<Fp3>(final_table));
     out.final_polynomial = std::move(final_table);
-    // The sumcheck tables are dead; the layers stay for the query phase.
-    for (auto* v : {&eq_a_, &eq_b_, &f_a_, &f_b_}) std::vector<Fp3>().swap(*v);
     t.absorb_fp3s(kBasefoldLabelFinalPolynomial, out.final_polynomial);
   }
 
@@ -123,12 +110,11 @@ class GroupProver {
     const BasefoldLayer& l0 = layout_.layers.front();
     std::vector<std::size_t> leaves = basefold_query_indices(t, layout_);
     const std::size_t width = std::size_t{1} << l0.log_arity;
+    const std::span<const Fp> word0 = data_.codeword();
     for (const std::size_t m : leaves) {
-      for (const auto& word : data_.codewords()) {
-        out.commitment_opening.leaf_values.insert(out.commitment_opening.leaf_values.end(),
-                                                  word.begin() + static_cast<std::ptrdiff_t>(m * width),
-                                                  word.begin() + static_cast<std::ptrdiff_t>((m + 1) * width));
-      }
+      const auto first = word0.begin() + static_cast<std::ptrdiff_t>(m * width);
+      out.commitment_opening.leaf_values.insert(out.commitment_opening.leaf_values.end(), first,
+                                                first + static_cast<std::ptrdiff_t>(width));
     }
     out.commitment_opening.paths = data_.tree().open(leaves);
     for (std::size_t j = 1; j < layout_.layers.size(); ++j) {
@@ -150,88 +136,62 @@ class GroupProver {
   }
 
  private:
-  // F_0 = sum_j beta^j T_j (only used when no round is run: 2^n <= 2^f entries).
-  std::vector<Fp3> combined_table() const {
-    std::vector<Fp3> f(std::size_t{1} << layout_.num_vars, Fp3::zero());
-    for (std::size_t j = 0; j < powers_.size(); ++j) {
-      const auto& t = data_.tables()[j];
-      for (std::size_t x = 0; x < f.size(); ++x) f[x] += powers_[j] * t[x];
-    }
-    return f;
-  }
-
-  // F_1[b] = sum_j beta^j (T_j[2b] + r_0 (T_j[2b+1] - T_j[2b])).
-  Fp3 first_fold_at(std::size_t b) const {
-    const Fp3& r0 = r_[0];
-    if (powers_.size() == 1) {
-      const Fp* t = data_.tables()[0].data();
-      return Fp3(t[2 * b]) + r0 * (t[2 * b + 1] - t[2 * b]);
-    }
-    Fp3 lo = Fp3::zero(), diff = Fp3::zero();
-    for (std::size_t j = 0; j < powers_.size(); ++j) {
-      const Fp* t = data_.tables()[j].data();
-      lo += powers_[j] * t[2 * b];
-      diff += powers_[j] * (t[2 * b + 1] - t[2 * b]);
-    }
-    return lo + r0 * diff;
-  }
-
-  // Round i >= 1: F_i = fold(F_{i-1}, r_{i-1}) written to the next buffer,
-  // E^(i+1) = pair sums of E^(i), and the sums g0 = sum_b F_i[2b] E^(i+1)[b],
-  // g1 = sum_b F_i[2b+1] E^(i+1)[b], in one parallel pass.
-  Sums fold_and_sum(unsigned i) {
-    const std::size_t half = std::size_t{1} << (layout_.num_vars - i);  // |F_i|
-    const std::size_t pairs = half / 2;
-    // E^(i+1) from E^(i): eq_a_ holds E^(i) on odd i, eq_b_ on even i.
-    std::vector<Fp3>& e_src = (i % 2 == 1) ? eq_a_ : eq_b_;
-    std::vector<Fp3>& e_dst = (i % 2 == 1) ? eq_b_ : eq_a_;
-    if (e_dst.size() < pairs) e_dst = large_vector<Fp3>(pairs);  // old contents are dead
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, pairs, kGrain), [&](const tbb::blocked_range<std::size_t>& r) {
-      for (std::size_t b = r.begin(); b < r.end(); ++b) e_dst[b] = e_src[2 * b] + e_src[2 * b + 1];
-    });
-    // F_i goes to f_a_ on odd i, f_b_ on even i; F_{i-1} is the other one
-    // (or the base tables for i = 1).
-    std::vector<Fp3>& f_dst = (i % 2 == 1) ? f_a_ : f_b_;
-    const std::vector<Fp3>& f_src = (i % 2 == 1) ? f_b_ : f_a_;
-    if (f_dst.size() < half) f_dst = large_vector<Fp3>(half);  // holds F_{i-2}: dead
-    const Fp3 r = r_[i - 1];
-    auto folded = [&](std::size_t b) {
-      if (i == 1) return first_fold_at(b);
-      const Fp3 lo = f_src[2 * b];
-      return lo + r * (f_src[2 * b + 1] - lo);
-    };
-    return tbb::parallel_reduce(
+  // Round i on the table f over the stacked variables i.. (its point is
+  // point_[i, i + log |f|)): the message, the challenge, f folded in place,
+  // and the layer committed when round i completes one.
+  void run_round(std::vector<Fp3>& f, unsigned i, Fp3& eqp, Transcript& t, BasefoldGroupProof& out) {
+    const std::size_t pairs = f.size() / 2;
+    const std::vector<Fp3> e = eq_table_large(std::span<const Fp3>(point_).subspan(i + 1, log2_size(f.size()) - 1));
+    const Sums g = tbb::parallel_reduce(
         tbb::blocked_range<std::size_t>(0, pairs, kGrain), Sums{},
-        [&](const tbb::blocked_range<std::size_t>& range, Sums acc) {
-          for (std::size_t b = range.begin(); b < range.end(); ++b) {
-            const Fp3 lo = folded(2 * b), hi = folded(2 * b + 1);
-            f_dst[2 * b] = lo;
-            f_dst[2 * b + 1] = hi;
-            acc.even += lo * e_dst[b];
-            acc.odd += hi * e_dst[b];
+        [&](const tbb::blocked_range<std::size_t>& r, Sums acc) {
+          for (std::size_t b = r.begin(); b < r.end(); ++b) {
+            acc.even += f[2 * b] * e[b];
+            acc.odd += f[2 * b + 1] * e[b];
           }
           return acc;
         },
         std::plus<Sums>());
+    std::vector<Fp3> message = round_message(eqp, point_[i], g.even, g.odd);
+    t.absorb_fp3s(kBasefoldLabelRoundPolynomial, message);
+    const Fp3 r = t.challenge_fp3(kBasefoldLabelRoundChallenge);
+    out.round_polynomials.push_back(std::move(message));
+    r_.push_back(r);
+    eqp *= eq1(r, point_[i]);
+    std::vector<Fp3> folded = large_vector<Fp3>(pairs);
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, pairs, kGrain), [&](const tbb::blocked_range<std::size_t>& rg) {
+      for (std::size_t b = rg.begin(); b < rg.end(); ++b) folded[b] = f[2 * b] + r * (f[2 * b + 1] - f[2 * b]);
+    });
+    f = std::move(folded);
+    if (const std::size_t next = basefold_layer_completed_by(layout_, i); next != 0) commit_layer(next, t, out);
   }
 
-  // F_R = fold(F_{R-1}, r_{R-1}): the final polynomial's evaluation table.
-  std::vector<Fp3> final_fold() const {
-    const unsigned rounds = layout_.num_rounds;
-    std::vector<Fp3> out(layout_.final_size());
-    const std::vector<Fp3>& src = (rounds - 1) % 2 == 1 ? f_a_ : f_b_;  // F_{R-1}
-    const Fp3 r = r_[rounds - 1];
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, out.size(), kGrain),
-                      [&](const tbb::blocked_range<std::size_t>& range) {
-                        for (std::size_t b = range.begin(); b < range.end(); ++b) {
-                          if (rounds == 1) {
-                            out[b] = first_fold_at(b);
-                          } else {
-                            const Fp3 lo = src[2 * b];
-                            out[b] = lo + r * (src[2 * b + 1] - lo);
-                          }
-                        }
-                      });
+  // F(x) = sum_j eq(r_y, j) P_j(x) after the l layer rounds.
+  std::vector<Fp3> combine_members() const {
+    const std::vector<Fp3> weights = eq_table(r_);
+    const std::size_t size = std::size_t{1} << layout_.num_vars;
+    std::vector<Fp3> f = large_vector<Fp3>(size);
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, size, kGrain), [&](const tbb::blocked_range<std::size_t>& r) {
+      for (std::size_t x = r.begin(); x < r.end(); ++x) f[x] = Fp3::zero();
+      for (std::size_t j = 0; j < data_.num_polys(); ++j) {
+        const Fp* t = data_.tables()[j].data();
+        for (std::size_t x = r.begin(); x < r.end(); ++x) f[x] += weights[j] * t[x];
+      }
+    });
+    return f;
+  }
+
+  // When every round is a layer round (R <= l): S folded by r_0..r_{R-1},
+  // a table over (y_R, .., y_{l-1}, x) of 2^f entries in stacked order.
+  std::vector<Fp3> partial_stack(unsigned rounds) const {
+    const std::vector<Fp3> weights = eq_table(std::span<const Fp3>(r_).first(rounds));
+    const unsigned rest = layout_.stack_vars - rounds;
+    std::vector<Fp3> out(std::size_t{1} << (layout_.num_vars + rest), Fp3::zero());
+    for (std::size_t j = 0; j < data_.num_polys(); ++j) {
+      const std::size_t low = j & ((std::size_t{1} << rounds) - 1), high = j >> rounds;
+      const auto& t = data_.tables()[j];
+      for (std::size_t x = 0; x < t.size(); ++x) out[(x << rest) + high] += weights[low] * t[x];
+    }
     return out;
   }
 
@@ -242,8 +202,9 @@ class GroupProver {
     const std::span<const Fp3> challenges(r_.data() + prev.first_round, prev.log_arity);
     std::vector<Fp3> word = large_vector<Fp3>(std::size_t{1} << layer.log_domain);
     if (next == 1) {
-      std::vector<std::span<const Fp>> columns(data_.codewords().begin(), data_.codewords().end());
-      basefold_fold_commitment(columns, powers_, challenges, word);
+      const std::span<const Fp> columns[1] = {data_.codeword()};
+      const Fp3 unit[1] = {Fp3::one()};
+      basefold_fold_commitment(std::span<const std::span<const Fp>>(columns), unit, challenges, word);
     } else {
       basefold_fold_layer(layer_words_.back(), challenges, word);
     }
@@ -260,11 +221,9 @@ class GroupProver {
   const BasefoldProverData& data_;
   const BasefoldLayout& layout_;
   std::span<const Fp3> z_;
-  std::vector<Sums> half_sums_;
-  std::vector<Fp3> powers_;
+  std::vector<Fp3> values_;
+  std::vector<Fp3> point_;  // (rho, z)
   std::vector<Fp3> r_;
-  std::vector<Fp3> eq_a_, eq_b_;  // E^(i) tables, alternating
-  std::vector<Fp3> f_a_, f_b_;    // F_i tables, alternating
   std::vector<std::vector<Fp3>> layer_words_;
   std::vector<MerkleTree> layer_trees_;
 };

@@ -1,6 +1,7 @@
 #include "engine/crypto/basefold_params.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <initializer_list>
 #include <limits>
@@ -55,6 +56,15 @@ Status BasefoldParams::check_size(unsigned num_vars) const noexcept {
   return Status::kOk;
 }
 
+unsigned basefold_stack_vars(std::size_t num_polys) noexcept {
+  return num_polys <= 1 ? 0 : static_cast<unsigned>(std::bit_width(num_polys - 1));
+}
+
+Status BasefoldParams::check_shape(unsigned num_vars, std::size_t num_polys) const noexcept {
+  if (num_polys == 0 || num_polys > kMaxBasefoldPolys || num_vars > kMaxBasefoldVars) return Status::kBadParameters;
+  return check_size(num_vars + basefold_stack_vars(num_polys));
+}
+
 std::array<std::uint64_t, 8> BasefoldParams::words() const noexcept {
   return {static_cast<std::uint64_t>(security),
           log_blowup,
@@ -77,9 +87,7 @@ BasefoldParams basefold_conjectured_params() noexcept {
 
 Status basefold_check_security(const BasefoldParams& params, unsigned num_vars, std::size_t num_polys,
                                unsigned min_bits) noexcept {
-  if (params.check_size(num_vars) != Status::kOk || num_polys == 0 || num_polys > kMaxBasefoldPolys) {
-    return Status::kBadParameters;
-  }
+  if (params.check_shape(num_vars, num_polys) != Status::kOk) return Status::kBadParameters;
   if (!params.proven()) return Status::kInsecureParameters;
   try {
     const BasefoldSoundness s = basefold_soundness(params, num_vars, num_polys);
@@ -107,8 +115,10 @@ BasefoldSoundness basefold_soundness(const BasefoldParams& params, unsigned num_
   s.effective_queries = layout.num_queries;
   const unsigned rounds = layout.num_rounds;
   s.sumcheck_bits = rounds == 0 ? kInf : log_f - std::log2(2.0 * rounds);
-  const double n0 = std::ldexp(1.0, static_cast<int>(layout.layers.front().log_domain));
-  s.batching_bits = num_polys == 1 ? kInf : log_f - std::log2(static_cast<double>(num_polys - 1) * (n0 + 1.0));
+  // A wrong claimed value makes sum_j eq(rho, j) (v_j - P_j(z)) a non-zero
+  // multilinear polynomial in the l layer challenges rho (section 7.8).
+  const unsigned stack_vars = basefold_stack_vars(num_polys);
+  s.batching_bits = stack_vars == 0 ? kInf : log_f - std::log2(static_cast<double>(stack_vars));
   double fold = 0;
   for (const BasefoldLayer& l : layout.layers) {
     fold += l.log_arity * std::ldexp(1.0, static_cast<int>(l.log_domain - l.log_arity));

@@ -46,11 +46,15 @@ inline constexpr unsigned kMaxBasefoldGrindingBits = 32;
 inline constexpr unsigned kMaxBasefoldCapLog = 12;
 inline constexpr unsigned kMaxBasefoldLogBlowup = 8;
 
+// l = ceil(log2 M): the layer variables that index the M polynomials of a
+// stacked group (section 7.2). 0 for one polynomial.
+unsigned basefold_stack_vars(std::size_t num_polys) noexcept;
+
 struct BasefoldParams {
   BasefoldSecurity security = BasefoldSecurity::kUniqueDecoding;
   unsigned log_blowup = 2;            // rate rho = 2^-log_blowup
-  unsigned commit_leaf_log_size = 4;  // L: a commitment leaf holds 2^a0 positions of each of the M
-                                      // polynomials, a0 = max(1, L - ceil(log2 M)) (about 2^L values)
+  unsigned commit_leaf_log_size = 4;  // L: a commitment leaf holds 2^a0 positions of the stacked
+                                      // codeword, a0 = min(L, 6, R)
   unsigned fold_log_arity = 3;        // later layers fold 2^a positions per leaf
   unsigned final_log_size = 8;        // the final polynomial has 2^min(f, n) coefficients
   unsigned num_queries = 124;         // query phase repetitions (capped at the number of leaves)
@@ -64,6 +68,11 @@ struct BasefoldParams {
   // check(), and num_vars <= 30 and num_vars + log_blowup <= 32 (the largest
   // NTT domain of Goldilocks).
   Status check_size(unsigned num_vars) const noexcept;
+  // A group of num_polys polynomials in num_vars variables is committed as one
+  // stacked polynomial in num_vars + basefold_stack_vars(num_polys) variables
+  // (section 7.2): kOk if 1 <= num_polys <= kMaxBasefoldPolys and
+  // check_size() accepts the stacked size.
+  Status check_shape(unsigned num_vars, std::size_t num_polys) const noexcept;
   // The words absorbed as "basefold.params" (section 7.5):
   // security, log_blowup, commit_leaf_log_size, fold_log_arity, final_log_size,
   // num_queries, grinding_bits, cap_log.
@@ -86,7 +95,7 @@ BasefoldParams basefold_conjectured_params() noexcept;
 // for a term that is zero (no rounds, one polynomial, all leaves queried).
 struct BasefoldSoundness {
   double sumcheck_bits = 0;  // 2 R / |F|
-  double batching_bits = 0;  // (M - 1)(N_0 + 1) / |F|
+  double batching_bits = 0;  // stacking: l / |F| (l = ceil(log2 M) layer variables)
   double folding_bits = 0;   // sum over layers of a_j N_{j+1} / |F|
   double query_bits = 0;     // ((1 + rho)/2)^q 2^-g  (kConjectured: rho^q 2^-g)
   double total_bits = 0;     // -log2 of the sum of the four terms
@@ -95,12 +104,12 @@ struct BasefoldSoundness {
 };
 
 // The bound for one group of `num_polys` polynomials in `num_vars`
-// variables. Throws std::invalid_argument if params.check_size(num_vars) fails
-// or num_polys is 0 or above kMaxBasefoldPolys.
+// variables. Throws std::invalid_argument if params.check_shape(num_vars,
+// num_polys) fails.
 BasefoldSoundness basefold_soundness(const BasefoldParams& params, unsigned num_vars, std::size_t num_polys);
 
 // The security floor a verifier of stored proofs enforces (section 7.8):
-// kOk if params.check_size(num_vars) passes, the regime is proven
+// kOk if params.check_shape(num_vars, num_polys) passes, the regime is proven
 // (kUniqueDecoding) and the group's total soundness is at least min_bits;
 // kInsecureParameters for conjectured or too-weak parameters (a prover must
 // not be able to choose them); kBadParameters for invalid ones. Never throws.

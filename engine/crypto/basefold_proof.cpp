@@ -55,7 +55,7 @@ bool read_group(ProofReader& r, const BasefoldParams& params, const BasefoldGrou
     return false;
   }
   const BasefoldLayer& l0 = layout.layers.front();
-  const std::size_t width0 = shape.num_polys << l0.log_arity;
+  const std::size_t width0 = std::size_t{1} << l0.log_arity;
   const auto n0 = leaf_value_count(r, width0, q);
   if (!n0 || !r.fps(*n0, g.commitment_opening.leaf_values) ||
       !read_paths(r, q * (l0.log_leaves - l0.cap_log), g.commitment_opening.paths)) {
@@ -101,7 +101,7 @@ Status BasefoldProof::parse(std::span<const std::uint8_t> bytes, const BasefoldP
     return Status::kBadParameters;
   }
   for (const BasefoldGroupShape& s : shapes) {
-    if (params.check_size(s.num_vars) != Status::kOk || s.num_polys == 0 || s.num_polys > kMaxBasefoldPolys) {
+    if (params.check_shape(s.num_vars, s.num_polys) != Status::kOk) {
       return Status::kBadParameters;
     }
   }

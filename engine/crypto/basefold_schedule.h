@@ -1,6 +1,6 @@
 // The Basefold transcript schedule pieces shared by prover and verifier
 // (docs/PROTOCOL.md, section 7.5): the opening header, the per-group record,
-// the batching powers, the one-variable eq factor and the position of the
+// the layer point, the one-variable eq factor and the position of the
 // layer commitments among the rounds. Both sides call exactly these, so the
 // absorption order has one implementation.
 #pragma once
@@ -24,8 +24,13 @@ void basefold_absorb_header(Transcript& t, const BasefoldParams& params, std::si
 // "basefold.commitment", "basefold.claimed_values".
 void basefold_absorb_group(Transcript& t, unsigned num_vars, std::size_t num_polys, const MerkleCap& cap,
                            std::span<const Fp3> values);
-// 1, beta, .., beta^(m-1).
-std::vector<Fp3> basefold_batch_powers(const Fp3& beta, std::size_t m);
+// Step 3, one group: the layer point rho (l challenges "basefold.stack_point",
+// none for one polynomial).
+std::vector<Fp3> basefold_draw_stack_point(Transcript& t, unsigned stack_vars);
+// The stacked polynomial's claimed value at (rho, z): sum_j eq(rho, j) v_j.
+Fp3 basefold_stack_claim(std::span<const Fp3> rho, std::span<const Fp3> values);
+// The stacked point (rho, z_g): layer variables first.
+std::vector<Fp3> basefold_stacked_point(std::span<const Fp3> rho, std::span<const Fp3> group_point);
 // The index j >= 1 of the layer committed right after round `round` (whose
 // first round is round + 1), or 0 if none.
 std::size_t basefold_layer_completed_by(const BasefoldLayout& layout, unsigned round);

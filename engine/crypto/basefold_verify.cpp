@@ -49,9 +49,9 @@ class GroupVerifier {
   }
 
   Status commit_phase(Transcript& t) {
-    powers_ = basefold_batch_powers(t.challenge_fp3(kBasefoldLabelBatchChallenge), claim_.commitment.num_polys);
-    Fp3 claim = Fp3::zero();
-    for (std::size_t j = 0; j < powers_.size(); ++j) claim += powers_[j] * claim_.values[j];
+    const std::vector<Fp3> rho = basefold_draw_stack_point(t, layout_.stack_vars);
+    point_ = basefold_stacked_point(rho, z_);
+    Fp3 claim = basefold_stack_claim(rho, claim_.values);
     Fp3 eqp = Fp3::one();
     for (unsigned i = 0; i < layout_.num_rounds; ++i) {
       const std::vector<Fp3>& h = proof_.round_polynomials[i];
@@ -62,15 +62,16 @@ class GroupVerifier {
       t.absorb_fp3s(kBasefoldLabelRoundPolynomial, h);
       const Fp3 r = t.challenge_fp3(kBasefoldLabelRoundChallenge);
       claim = interpolate_at(h, r);
-      eqp *= eq1(r, z_[i]);
+      eqp *= eq1(r, point_[i]);
       r_.push_back(r);
       if (const std::size_t next = basefold_layer_completed_by(layout_, i); next != 0) {
         t.absorb_digests(kBasefoldLabelLayerCommitment, proof_.layer_caps[next - 1].nodes);
       }
     }
     t.absorb_fp3s(kBasefoldLabelFinalPolynomial, proof_.final_polynomial);
-    // Last claim = eq(r, z_{<R}) * F(r, z_{R..n-1}), F(r, .) the final polynomial.
-    const Fp3 expected = eqp * monomial_evaluate(proof_.final_polynomial, z_.subspan(layout_.num_rounds));
+    // Last claim = eq(r, p_{<R}) * S(r, p_{R..}), S(r, .) the final polynomial, p = (rho, z).
+    const Fp3 expected =
+        eqp * monomial_evaluate(proof_.final_polynomial, std::span<const Fp3>(point_).subspan(layout_.num_rounds));
     if (expected != claim) return Status::kFinalClaimMismatch;
     return Status::kOk;
   }
@@ -78,27 +79,23 @@ class GroupVerifier {
   Status query_phase(Transcript& t) const {
     const BasefoldLayer& l0 = layout_.layers.front();
     std::vector<std::size_t> positions = basefold_query_indices(t, layout_);
-    const std::size_t m = claim_.commitment.num_polys;
     const std::size_t width = std::size_t{1} << l0.log_arity;
     const BasefoldCommitmentOpening& o0 = proof_.commitment_opening;
-    if (o0.leaf_values.size() != positions.size() * m * width) return Status::kWrongLength;
+    if (o0.leaf_values.size() != positions.size() * width) return Status::kWrongLength;
     if (const Status s =
             merkle_verify(layout_.commitment_shape(), claim_.commitment.cap, positions, o0.leaf_values, o0.paths);
         s != Status::kOk) {
       return s;
     }
-    // Combine each opened leaf with the batching powers and fold it by the
-    // layer's rounds: values[t] is the folded codeword at positions[t].
+    // Fold each opened leaf by the layer's rounds: values[t] is the folded
+    // codeword at positions[t].
     std::vector<Fp3> values(positions.size());
     std::vector<Fp3> leaf(std::size_t{1} << kMaxBasefoldLogArity);
     const std::span<const Fp3> r0(r_.data(), l0.log_arity);
+    if (width > leaf.size()) return Status::kBadParameters;  // the layout caps a0; never write past the buffer
     for (std::size_t q = 0; q < positions.size(); ++q) {
-      const Fp* src = o0.leaf_values.data() + q * m * width;
-      if (width > leaf.size()) return Status::kBadParameters;  // the layout caps a0; never write past the buffer
-      std::fill(leaf.begin(), leaf.end(), Fp3::zero());
-      for (std::size_t j = 0; j < m; ++j) {
-        for (std::size_t k = 0; k < width; ++k) leaf[k] += powers_[j] * src[j * width + k];
-      }
+      const Fp* src = o0.leaf_values.data() + q * width;
+      for (std::size_t k = 0; k < width; ++k) leaf[k] = Fp3(src[k]);
       values[q] = basefold_fold_leaf(std::span<Fp3>(leaf.data(), width), l0.log_domain, positions[q], r0);
     }
     for (std::size_t j = 1; j < layout_.layers.size(); ++j) {
@@ -146,7 +143,7 @@ class GroupVerifier {
   BasefoldLayout layout_;
   std::span<const Fp3> z_;
   const BasefoldGroupProof& proof_;
-  std::vector<Fp3> powers_;
+  std::vector<Fp3> point_;  // (rho, z)
   std::vector<Fp3> r_;
 };
 
@@ -159,8 +156,7 @@ Status basefold_verify(const BasefoldParams& params, std::span<const BasefoldGro
   }
   for (const BasefoldGroupClaim& g : groups) {
     const BasefoldCommitment& c = g.commitment;
-    if (params.check_size(c.num_vars) != Status::kOk || c.num_vars > point.size() || c.num_polys == 0 ||
-        c.num_polys > kMaxBasefoldPolys) {
+    if (params.check_shape(c.num_vars, c.num_polys) != Status::kOk || c.num_vars > point.size()) {
       return Status::kBadParameters;
     }
     const BasefoldLayout layout = BasefoldLayout::make(params, c.num_vars, c.num_polys);

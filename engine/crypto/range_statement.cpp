@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "engine/crypto/basefold_params.h"
+
 namespace fti::crypto {
 
 Status RangeStatement::check() const noexcept {
@@ -13,6 +15,8 @@ Status RangeStatement::check() const noexcept {
   for (const RangeVectorSpec& v : vectors) {
     if (v.num_vars > kMaxRangeVectorVars || v.bits < 1 || v.bits > kMaxRangeBits) return Status::kBadParameters;
     const unsigned k = (v.bits + limb_bits - 1) / limb_bits;
+    // The K - 1 committed limbs share a stacked Basefold group (n + ceil(log2(K - 1)) variables).
+    if (k >= 2 && v.num_vars + basefold_stack_vars(k - 1) > kMaxBasefoldVars) return Status::kBadParameters;
     const unsigned c = v.bits - limb_bits * (k - 1);
     total += std::uint64_t{k + (c < limb_bits ? 1u : 0u)} << v.num_vars;
   }
@@ -35,8 +39,13 @@ RangeLayout RangeLayout::make(const RangeStatement& statement) {
     v.first_instance = l.instance_vars.size();
     v.first_limb = l.num_committed_limbs;
     if (v.num_limbs >= 2) {
+      // The first group of this size with room: its stacked polynomial stays within 2^30 entries.
+      const std::size_t room = std::min(kMaxBasefoldPolys, std::size_t{1} << (kMaxBasefoldVars - spec.num_vars));
       std::size_t g = 0;
-      while (g < l.limb_groups.size() && l.limb_groups[g].num_vars != spec.num_vars) ++g;
+      while (g < l.limb_groups.size() && (l.limb_groups[g].num_vars != spec.num_vars ||
+                                          l.limb_groups[g].num_polys + v.committed_limbs() > room)) {
+        ++g;
+      }
       if (g == l.limb_groups.size()) l.limb_groups.push_back({spec.num_vars, 0});
       v.limb_group = g;
       v.limb_offset = l.limb_groups[g].num_polys;

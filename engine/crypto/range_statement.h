@@ -84,7 +84,8 @@ struct RangeLayout {
   std::vector<RangeVectorLayout> vectors;
   std::vector<unsigned> instance_vars;  // every LogUp instance; the table is last
   std::size_t table_instance = 0;
-  std::vector<RangeLimbGroup> limb_groups;  // by n_j, in order of first use
+  std::vector<RangeLimbGroup> limb_groups;  // by n_j, in order of first use; a new one when a group's
+                                            // stacked size would pass 2^30 entries
   std::size_t num_limb_groups = 0;          // limb_groups.size()
   std::size_t num_committed_limbs = 0;  // sum of K_j - 1
   unsigned num_vars = 0;                // max(n_j, L): the length of the final point

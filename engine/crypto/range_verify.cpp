@@ -15,9 +15,8 @@ Status check_shapes(const BasefoldParams& params, const RangeStatement& statemen
   if (bindings.size() != statement.vectors.size()) return Status::kBadParameters;
   for (std::size_t j = 0; j < bindings.size(); ++j) {
     const BasefoldCommitment& c = bindings[j].commitment;
-    if (params.check_size(statement.vectors[j].num_vars) != Status::kOk ||
-        c.num_vars != statement.vectors[j].num_vars || c.num_polys == 0 || c.num_polys > kMaxBasefoldPolys ||
-        bindings[j].index >= c.num_polys) {
+    if (params.check_shape(statement.vectors[j].num_vars, c.num_polys) != Status::kOk ||
+        c.num_vars != statement.vectors[j].num_vars || bindings[j].index >= c.num_polys) {
       return Status::kBadParameters;
     }
   }
@@ -27,6 +26,7 @@ Status check_shapes(const BasefoldParams& params, const RangeStatement& statemen
     if (c.num_vars != layout.limb_groups[g].num_vars || c.num_polys != layout.limb_groups[g].num_polys) {
       return Status::kMalformed;
     }
+    if (params.check_shape(c.num_vars, c.num_polys) != Status::kOk) return Status::kBadParameters;
   }
   if (commitment.multiplicities.num_vars != statement.limb_bits || commitment.multiplicities.num_polys != 1) {
     return Status::kMalformed;

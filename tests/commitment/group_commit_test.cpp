@@ -52,12 +52,13 @@ void expect_equal_for_every_slab_count(const BasefoldParams& params, unsigned n,
   const crypto::BasefoldCommitment expected = crypto::basefold_commit(params, tables).commitment();
   const crypto::BasefoldLayout layout = crypto::BasefoldLayout::make(params, n, m);
   const unsigned log_leaves = layout.layers.front().log_leaves;
-  // Every slab count (down to slabs of one leaf) for small trees; for larger
+  // Every slab count (down to slabs of one leaf, or of one member position
+  // when a position's block spans several leaves) for small trees; for larger
   // ones the whole codeword, whole blocks and the first cosets smaller than
   // a block (the small trees cover the rest of the arithmetic).
-  for (unsigned slabs_log = 0; slabs_log <= log_leaves; ++slabs_log) {
+  for (unsigned slabs_log = 0; slabs_log <= group_commit_max_slabs_log(layout); ++slabs_log) {
     if (log_leaves > 10 && slabs_log > 4) continue;
-    const std::size_t budget = (std::size_t{1} << (log_leaves - slabs_log)) * group_commit_bytes_per_leaf();
+    const std::size_t budget = group_commit_slab_bytes(layout, slabs_log);
     GroupCommitStats stats;
     EXPECT_EQ(streamed(params, tables, budget, &stats), expected) << "n=" << n << " M=" << m << " slabs=2^" << slabs_log;
     EXPECT_EQ(stats.slabs_log, slabs_log);
@@ -66,8 +67,8 @@ void expect_equal_for_every_slab_count(const BasefoldParams& params, unsigned n,
 
 TEST(GroupCommit, EqualsBasefoldCommitForEverySizeAndSlabCount) {
   const BasefoldParams params = crypto::basefold_default_params();
-  const std::pair<unsigned, std::size_t> shapes[] = {{0, 1}, {1, 1}, {3, 2},  {5, 3},  {8, 1},
-                                                    {9, 1}, {10, 4}, {11, 9}, {12, 17}, {13, 2}};
+  const std::pair<unsigned, std::size_t> shapes[] = {{0, 1}, {1, 1},  {3, 2},  {5, 3},   {8, 1},  {9, 1},
+                                                    {10, 4}, {11, 9}, {12, 17}, {13, 2}, {2, 64}, {4, 33}};
   for (const auto& [n, m] : shapes) expect_equal_for_every_slab_count(params, n, m);
 }
 
@@ -98,6 +99,7 @@ TEST(GroupCommit, BadSizesAreProgrammingErrors) {
   EXPECT_THROW((void)commit_group(params, 31, 1, noop), std::invalid_argument);
   EXPECT_THROW((void)commit_group(params, 4, 0, noop), std::invalid_argument);
   EXPECT_THROW((void)commit_group(params, 4, crypto::kMaxBasefoldPolys + 1, noop), std::invalid_argument);
+  EXPECT_THROW((void)commit_group(params, 26, 17, noop), std::invalid_argument);  // stacked 2^31
 }
 
 }  // namespace

@@ -351,6 +351,31 @@ TEST(ModelCommitment, OversizedGroupsSplitIntoChunks) {
   EXPECT_EQ(plan[3].members, (std::vector<std::size_t>{4}));
 }
 
+// Stacked groups pad M to a power of two: chunks waste at most 3/8 of a
+// group, and the stacked size n + ceil(log2 M) stays within the limit.
+TEST(ModelCommitment, StackedGroupsAreCutIntoChunksThatWasteLittle) {
+  auto chunk_sizes = [](const std::vector<unsigned>& sizes, unsigned max_vars) {
+    std::vector<std::size_t> out;
+    for (const auto& g : plan_groups(sizes, kMaxGroupPolys, max_vars)) out.push_back(g.members.size());
+    return out;
+  };
+  EXPECT_EQ(chunk_sizes(std::vector<unsigned>(560, 20), 30), (std::vector<std::size_t>{512, 48}));
+  EXPECT_EQ(chunk_sizes(std::vector<unsigned>(420, 20), 30), (std::vector<std::size_t>{420}));
+  EXPECT_EQ(chunk_sizes(std::vector<unsigned>(5, 20), 30), (std::vector<std::size_t>{5}));  // 5/8 used
+  EXPECT_EQ(chunk_sizes(std::vector<unsigned>(9, 20), 30), (std::vector<std::size_t>{8, 1}));
+  EXPECT_EQ(chunk_sizes(std::vector<unsigned>(6, 20), 30), (std::vector<std::size_t>{6}));
+  // 96 tables of 2^26 entries: at most 2^4 per stack.
+  EXPECT_EQ(chunk_sizes(std::vector<unsigned>(96, 26), 30), std::vector<std::size_t>(6, 16));
+  EXPECT_EQ(chunk_sizes(std::vector<unsigned>(3, 30), 30), (std::vector<std::size_t>{1, 1, 1}));
+  // Rate 1/8 allows 2^29 stacked entries.
+  EXPECT_EQ(max_group_vars(crypto::basefold_default_params()), 30u);
+  crypto::BasefoldParams slow = crypto::basefold_default_params();
+  slow.log_blowup = 3;
+  EXPECT_EQ(max_group_vars(slow), 29u);
+  EXPECT_EQ(chunk_sizes(std::vector<unsigned>(4, 28), max_group_vars(slow)), (std::vector<std::size_t>{2, 2}));
+  EXPECT_THROW((void)plan_groups(std::vector<unsigned>{30}, kMaxGroupPolys, 29), std::invalid_argument);
+}
+
 TEST(ModelCommitment, RootKnownAnswerOfTheHashLayout) {
   // Pins the byte layout of docs/PROTOCOL.md section 9.5: an
   // independent re-implementation of the leaf, node, files and root hashes.

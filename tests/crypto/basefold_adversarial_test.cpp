@@ -62,20 +62,19 @@ Instance honest(const BasefoldParams& params, unsigned n, std::size_t m, std::ui
   return in;
 }
 
-// Opens (honestly, as far as the prover can) a commitment to arbitrary words.
-BasefoldOpening open_words(const BasefoldParams& params, std::vector<std::vector<Fp>> tables,
-                           std::vector<std::vector<Fp>> words, const std::vector<Fp3>& point,
-                           BasefoldCommitment& commitment) {
-  const BasefoldProverData data = BasefoldProverData::from_words_unchecked(params, std::move(tables), std::move(words));
+// Opens (honestly, as far as the prover can) a commitment to an arbitrary stacked word.
+BasefoldOpening open_word(const BasefoldParams& params, std::vector<std::vector<Fp>> tables, std::vector<Fp> word,
+                          const std::vector<Fp3>& point, BasefoldCommitment& commitment) {
+  const BasefoldProverData data = BasefoldProverData::from_word_unchecked(params, std::move(tables), std::move(word));
   commitment = data.commitment();
   Transcript t = testing::prefix_transcript();
   return basefold_open(data, point, t);
 }
 
-Status verify_words(const BasefoldParams& params, const std::vector<std::vector<Fp>>& tables,
-                    std::vector<std::vector<Fp>> words, const std::vector<Fp3>& point) {
+Status verify_word(const BasefoldParams& params, const std::vector<std::vector<Fp>>& tables, std::vector<Fp> word,
+                   const std::vector<Fp3>& point) {
   BasefoldCommitment c;
-  const BasefoldOpening o = open_words(params, tables, std::move(words), point, c);
+  const BasefoldOpening o = open_word(params, tables, std::move(word), point, c);
   Transcript t = testing::prefix_transcript();
   return basefold_verify(params, BasefoldGroupClaim{c, o.values[0]}, point, o.proof, t);
 }
@@ -205,18 +204,18 @@ TEST(BasefoldAdversarial, CodewordCorruptedInAFewPositions) {
   const auto tables = testing::random_tables(rng, n, 1);
   const auto point = rng.fp3s(n);
   const std::vector<Fp> word = basefold_encode(tables[0], params.log_blowup);
-  ASSERT_EQ(verify_words(params, tables, {word}, point), Status::kOk);
+  ASSERT_EQ(verify_word(params, tables, word, point), Status::kOk);
   for (std::size_t pos = 0; pos < word.size(); ++pos) {
     std::vector<Fp> bad = word;
     bad[pos] += Fp::one();
-    EXPECT_TRUE(rejected(verify_words(params, tables, {bad}, point))) << pos;
+    EXPECT_TRUE(rejected(verify_word(params, tables, bad, point))) << pos;
   }
   for (const std::size_t count : {std::size_t{2}, std::size_t{3}}) {
     for (int trial = 0; trial < 20; ++trial) {
       std::vector<Fp> bad = word;
       for (std::size_t k = 0; k < count; ++k) bad[rng.below(bad.size())] += rng.fp3().coeff(0) + Fp::one();
       if (bad == word) continue;
-      EXPECT_TRUE(rejected(verify_words(params, tables, {bad}, point))) << count;
+      EXPECT_TRUE(rejected(verify_word(params, tables, bad, point))) << count;
     }
   }
 }
@@ -227,20 +226,18 @@ TEST(BasefoldAdversarial, CodewordCorruptedInManyPositions) {
   for (const unsigned n : {12u, 16u}) {
     const auto tables = testing::random_tables(rng, n, 2);
     const auto point = rng.fp3s(n);
-    std::vector<std::vector<Fp>> words;
-    for (const auto& t : tables) words.push_back(basefold_encode(t, params.log_blowup));
-    ASSERT_EQ(verify_words(params, tables, words, point), Status::kOk);
+    const std::vector<Fp> word = basefold_encode(basefold_stacked_table(tables), params.log_blowup);
+    ASSERT_EQ(verify_word(params, tables, word, point), Status::kOk);
     for (const double fraction : {0.05, 0.3, 0.6, 1.0}) {
-      auto bad = words;
-      for (Fp& x : bad[1]) {
+      auto bad = word;
+      for (Fp& x : bad) {
         if (static_cast<double>(rng.below(1000)) < fraction * 1000) x = rng.fp();
       }
-      EXPECT_TRUE(rejected(verify_words(params, tables, bad, point))) << n << " " << fraction;
+      EXPECT_TRUE(rejected(verify_word(params, tables, bad, point))) << n << " " << fraction;
     }
     // A word that is no codeword at all, with tables the prover made up to
     // match it nowhere: the sumcheck is consistent, the folds are not.
-    EXPECT_TRUE(rejected(verify_words(params, testing::random_tables(rng, n, 2),
-                                      {rng.fps(words[0].size()), rng.fps(words[0].size())}, point)));
+    EXPECT_TRUE(rejected(verify_word(params, testing::random_tables(rng, n, 2), rng.fps(word.size()), point)));
   }
 }
 
@@ -256,7 +253,7 @@ TEST(BasefoldAdversarial, FinalClaimDisagreesWithCommittedPolynomial) {
     lying[0][rng.below(lying[0].size())] += Fp::one();
     const std::vector<Fp> word = basefold_encode(tables[0], params.log_blowup);
     const auto point = rng.fp3s(n);
-    EXPECT_EQ(verify_words(params, lying, {word}, point), Status::kFoldMismatch) << n;
+    EXPECT_EQ(verify_word(params, lying, word, point), Status::kFoldMismatch) << n;
   }
   // And a final polynomial that disagrees with the last sumcheck claim.
   const Instance in = honest(basefold_default_params(), 12, 1, 814);
@@ -391,16 +388,16 @@ TEST(BasefoldAdversarial, QueryAnswersForOtherRepeatedOrOutOfRangeLeaves) {
   }
   // Recover the honest indices by replaying the transcript (the prover's view).
   const BasefoldCommitmentOpening& honest_open = in.opening.proof.groups[0].commitment_opening;
-  const std::size_t width = in.data->tables().size() << layout.layers[0].log_arity;
+  const std::size_t width = std::size_t{1} << layout.layers[0].log_arity;
   const std::size_t q = honest_open.leaf_values.size() / width;
   ASSERT_EQ(q, layout.num_queries);
   auto leaf_values = [&](const std::vector<std::size_t>& idx) {
     std::vector<Fp> v;
     const std::size_t w = std::size_t{1} << layout.layers[0].log_arity;
     for (const std::size_t m : idx) {
-      for (const auto& word : in.data->codewords())
-        v.insert(v.end(), word.begin() + static_cast<std::ptrdiff_t>(m * w),
-                 word.begin() + static_cast<std::ptrdiff_t>((m + 1) * w));
+      const std::span<const Fp> word = in.data->codeword();
+      v.insert(v.end(), word.begin() + static_cast<std::ptrdiff_t>(m * w),
+               word.begin() + static_cast<std::ptrdiff_t>((m + 1) * w));
     }
     return v;
   };

@@ -1,9 +1,10 @@
-// Basefold parameters: the defaults reach 100 proven bits for every size
-// n = 0..30 and batches up to 2^16 polynomials, the conjectured option is
+// Basefold parameters: the defaults reach 100 proven bits for every stacked
+// size n + ceil(log2 M) <= 30 (M up to 2^16), the conjectured option is
 // labelled and never the default, range checks, and the derived layouts.
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 
 #include "engine/crypto/basefold_layout.h"
@@ -20,6 +21,11 @@ TEST(BasefoldParams, DefaultsAreProvenAndReach100BitsForEverySize) {
   for (unsigned n = 0; n <= kMaxBasefoldVars; ++n) {
     ASSERT_EQ(p.check_size(n), Status::kOk) << n;
     for (const std::size_t m : {std::size_t{1}, std::size_t{2}, std::size_t{64}, kMaxBasefoldPolys}) {
+      if (p.check_shape(n, m) != Status::kOk) {
+        EXPECT_GT(n + basefold_stack_vars(m), kMaxBasefoldVars);
+        EXPECT_THROW((void)basefold_soundness(p, n, m), std::invalid_argument);
+        continue;
+      }
       const BasefoldSoundness s = basefold_soundness(p, n, m);
       EXPECT_TRUE(s.proven);
       EXPECT_GE(s.total_bits, 100.0) << "n=" << n << " m=" << m;
@@ -30,6 +36,18 @@ TEST(BasefoldParams, DefaultsAreProvenAndReach100BitsForEverySize) {
     }
   }
   EXPECT_EQ(p.check_size(kMaxBasefoldVars + 1), Status::kBadParameters);
+  // The stacking term is l / |F|: about 190 bits for 2^16 members.
+  EXPECT_NEAR(basefold_soundness(p, 10, kMaxBasefoldPolys).batching_bits,
+              3 * std::log2(static_cast<double>(0xffffffff00000001ULL)) - 4.0, 1e-6);
+  EXPECT_EQ(basefold_soundness(p, 10, 1).batching_bits, std::numeric_limits<double>::infinity());
+  EXPECT_EQ(p.check_shape(24, 64), Status::kOk);
+  EXPECT_EQ(p.check_shape(25, 64), Status::kBadParameters);  // 2^31 stacked entries
+  EXPECT_EQ(p.check_shape(10, 0), Status::kBadParameters);
+  EXPECT_EQ(p.check_shape(10, kMaxBasefoldPolys + 1), Status::kBadParameters);
+  EXPECT_EQ(basefold_stack_vars(1), 0u);
+  EXPECT_EQ(basefold_stack_vars(2), 1u);
+  EXPECT_EQ(basefold_stack_vars(3), 2u);
+  EXPECT_EQ(basefold_stack_vars(kMaxBasefoldPolys), 16u);
 }
 
 TEST(BasefoldParams, QueryCountsFollowTheUniqueDecodingBound) {
@@ -65,9 +83,11 @@ TEST(BasefoldParams, ConjecturedOptionIsLabelledAndNotTheDefault) {
 // prover chose below the floor, even well-formed ones.
 TEST(BasefoldParams, SecurityFloorRefusesConjecturedAndWeakParameters) {
   const BasefoldParams d = basefold_default_params();
-  for (unsigned n : {0u, 1u, 10u, 20u, 30u}) {
+  for (unsigned n : {0u, 1u, 10u, 14u, 20u, 30u}) {
     EXPECT_EQ(basefold_check_security(d, n, 1), Status::kOk) << n;
-    EXPECT_EQ(basefold_check_security(d, n, kMaxBasefoldPolys), Status::kOk) << n;
+    EXPECT_EQ(basefold_check_security(d, n, kMaxBasefoldPolys),
+              n <= 14 ? Status::kOk : Status::kBadParameters)  // stacked n + 16 <= 30
+        << n;
   }
   EXPECT_EQ(basefold_check_security(basefold_conjectured_params(), 20, 1), Status::kInsecureParameters);
   BasefoldParams weak = d;
@@ -129,15 +149,15 @@ TEST(BasefoldParams, WordsAreAbsorbedInSpecOrder) {
 TEST(BasefoldLayout, ShapesFollowTheRules) {
   const BasefoldParams p = basefold_default_params();  // b=2, L=4, a=3, f=8, cap 0
   {
-    // n <= f: no rounds, one layer of single positions, everything queried.
+    // n + l <= f (5 + 2 stacked variables): no rounds, one layer of single positions.
     const BasefoldLayout l = BasefoldLayout::make(p, 5, 3);
     EXPECT_EQ(l.num_rounds, 0u);
-    EXPECT_EQ(l.final_log_size, 5u);
+    EXPECT_EQ(l.final_log_size, 7u);
     ASSERT_EQ(l.layers.size(), 1u);
     EXPECT_EQ(l.layers[0].log_arity, 0u);
-    EXPECT_EQ(l.layers[0].log_leaves, 7u);
+    EXPECT_EQ(l.layers[0].log_leaves, 9u);
     EXPECT_EQ(l.num_queries, 124u);
-    EXPECT_EQ(l.commitment_shape().leaf_width, 3u);
+    EXPECT_EQ(l.commitment_shape().leaf_width, 1u);
   }
   {
     // n = 24, one polynomial: R = 16 rounds, a0 = 4 then four layers of 3.
@@ -159,11 +179,18 @@ TEST(BasefoldLayout, ShapesFollowTheRules) {
     EXPECT_EQ(l.commitment_shape().leaf_width, 16u);
     EXPECT_EQ(l.layer_shape(1).leaf_width, 24u);  // 8 extension elements
   }
-  // The commitment leaf shrinks with the batch: ~2^L values per leaf.
-  EXPECT_EQ(BasefoldLayout::make(p, 20, 2).layers[0].log_arity, 3u);
-  EXPECT_EQ(BasefoldLayout::make(p, 20, 3).layers[0].log_arity, 2u);
-  EXPECT_EQ(BasefoldLayout::make(p, 20, 16).layers[0].log_arity, 1u);
-  EXPECT_EQ(BasefoldLayout::make(p, 20, 64).layers[0].log_arity, 1u);
+  // A batch is one stacked polynomial: l = ceil(log2 M) more variables, the
+  // same leaves of 2^L positions of one codeword.
+  for (const std::size_t m : {std::size_t{2}, std::size_t{3}, std::size_t{16}, std::size_t{64}}) {
+    const BasefoldLayout l = BasefoldLayout::make(p, 20, m);
+    EXPECT_EQ(l.stack_vars, basefold_stack_vars(m));
+    EXPECT_EQ(l.total_vars(), 20 + l.stack_vars);
+    EXPECT_EQ(l.num_rounds, 12 + l.stack_vars);
+    EXPECT_EQ(l.layers[0].log_arity, 4u);
+    EXPECT_EQ(l.layers[0].log_domain, 22 + l.stack_vars);
+    EXPECT_EQ(l.commitment_shape().leaf_width, 16u);
+  }
+  EXPECT_THROW((void)BasefoldLayout::make(p, 28, 5), std::invalid_argument);  // 2^31 stacked entries
   // The last layer takes whatever rounds remain.
   EXPECT_EQ(BasefoldLayout::make(p, 9, 1).layers.size(), 1u);  // R = 1: a0 = 1
   EXPECT_EQ(BasefoldLayout::make(p, 9, 1).layers[0].log_arity, 1u);

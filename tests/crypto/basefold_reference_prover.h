@@ -25,9 +25,9 @@
 namespace fti::crypto::testing {
 
 struct ReferenceProverInput {
-  std::vector<std::vector<Fp>> tables;        // drive the claims and the sumcheck
-  std::vector<std::vector<Fp>> commit_words;  // committed in layer 0 and opened there
-  std::vector<std::vector<Fp>> fold_words;    // combined and folded into layer 1 (empty: commit_words)
+  std::vector<std::vector<Fp>> tables;  // drive the claims and the sumcheck
+  std::vector<Fp> commit_word;          // the stacked word committed in layer 0 and opened there
+  std::vector<Fp> fold_word;            // folded into layer 1 (empty: commit_word)
   // Called on every folded layer j >= 1 before it is committed.
   std::function<void(std::size_t layer, std::vector<Fp3>& word)> tamper_layer;
 };
@@ -70,17 +70,20 @@ inline MerkleTree commit_ext(const std::vector<Fp3>& word, unsigned log_arity, u
 
 }  // namespace reference_detail
 
-// One group, opened at `point` on `transcript` (7.5, G = 1).
+// One group, opened at `point` on `transcript` (7.5, G = 1): the members'
+// tables stacked into one table S[x 2^l + y] = P_y[x] and opened as one
+// polynomial at (rho, z), every round computed on the whole stacked table.
 inline ReferenceOpening reference_open(const BasefoldParams& params, const ReferenceProverInput& in,
                                        std::span<const Fp3> point, Transcript& transcript) {
   using namespace reference_detail;
   const std::size_t m = in.tables.size();
   const auto n = static_cast<unsigned>(std::countr_zero(in.tables[0].size()));
   const BasefoldLayout layout = BasefoldLayout::make(params, n, m);
+  const unsigned l = layout.stack_vars;
   const std::span<const Fp3> z = point.first(n);
-  const auto& fold_words = in.fold_words.empty() ? in.commit_words : in.fold_words;
+  const auto& fold_word = in.fold_word.empty() ? in.commit_word : in.fold_word;
 
-  std::vector<std::span<const Fp>> cols(in.commit_words.begin(), in.commit_words.end());
+  const std::span<const Fp> cols[1] = {in.commit_word};
   const BasefoldLayer& l0 = layout.layers[0];
   const MerkleTree tree0 =
       MerkleTree::commit(std::span<const std::span<const Fp>>(cols), std::size_t{1} << l0.log_arity, l0.cap_log);
@@ -100,33 +103,26 @@ inline ReferenceOpening reference_open(const BasefoldParams& params, const Refer
   transcript.absorb_digests(kBasefoldLabelCommitment, out.commitment.cap.nodes);
   transcript.absorb_fp3s(kBasefoldLabelClaimedValues, values);
 
-  // Step 3.
-  const Fp3 beta = transcript.challenge_fp3(kBasefoldLabelBatchChallenge);
-  std::vector<Fp3> powers(m);
-  Fp3 p = Fp3::one();
-  for (auto& x : powers) {
-    x = p;
-    p *= beta;
-  }
-  std::vector<Fp3> f(in.tables[0].size(), Fp3::zero());  // F = sum_j beta^j T_j
+  // Step 3: the layer point; the stacked point p = (rho, z).
+  std::vector<Fp3> p;
+  for (unsigned i = 0; i < l; ++i) p.push_back(transcript.challenge_fp3(kBasefoldLabelStackPoint));
+  p.insert(p.end(), z.begin(), z.end());
+  std::vector<Fp3> f(in.tables[0].size() << l, Fp3::zero());  // the stacked table S
   for (std::size_t j = 0; j < m; ++j) {
-    for (std::size_t x = 0; x < f.size(); ++x) f[x] += powers[j] * in.tables[j][x];
+    for (std::size_t x = 0; x < in.tables[j].size(); ++x) f[(x << l) + j] = Fp3(in.tables[j][x]);
   }
-  std::vector<Fp3> layer(fold_words[0].size(), Fp3::zero());  // sum_j beta^j fold_words_j
-  for (std::size_t j = 0; j < m; ++j) {
-    for (std::size_t x = 0; x < layer.size(); ++x) layer[x] += powers[j] * fold_words[j][x];
-  }
+  std::vector<Fp3> layer(fold_word.begin(), fold_word.end());
   std::vector<std::vector<Fp3>> layer_words;
   std::vector<MerkleTree> trees;
   std::vector<Fp3> r;
   Fp3 eq_prefix = Fp3::one();
   for (unsigned i = 0; i < layout.num_rounds; ++i) {
-    // h(t) = eq(r, z_<i) * sum_b F_i(t, b) eq((t, b), z_>=i), t = 0, 1, 2.
-    const std::vector<Fp3> eq_rest = eq_table(z.subspan(i + 1));
+    // h(t) = eq(r, p_<i) * sum_b S_i(t, b) eq((t, b), p_>=i), t = 0, 1, 2.
+    const std::vector<Fp3> eq_rest = eq_table(std::span<const Fp3>(p).subspan(i + 1));
     std::vector<Fp3> h(3, Fp3::zero());
     for (std::size_t t = 0; t < 3; ++t) {
       const Fp3 tt = Fp3::from_u64(t);
-      const Fp3 eq_t = (Fp3::one() - tt) * (Fp3::one() - z[i]) + tt * z[i];
+      const Fp3 eq_t = (Fp3::one() - tt) * (Fp3::one() - p[i]) + tt * p[i];
       for (std::size_t b = 0; b < eq_rest.size(); ++b) {
         h[t] += (f[2 * b] + tt * (f[2 * b + 1] - f[2 * b])) * eq_rest[b] * eq_t * eq_prefix;
       }
@@ -135,7 +131,7 @@ inline ReferenceOpening reference_open(const BasefoldParams& params, const Refer
     const Fp3 ri = transcript.challenge_fp3(kBasefoldLabelRoundChallenge);
     g.round_polynomials.push_back(h);
     r.push_back(ri);
-    eq_prefix *= (Fp3::one() - ri) * (Fp3::one() - z[i]) + ri * z[i];
+    eq_prefix *= (Fp3::one() - ri) * (Fp3::one() - p[i]) + ri * p[i];
     std::vector<Fp3> folded(f.size() / 2);
     for (std::size_t b = 0; b < folded.size(); ++b) folded[b] = f[2 * b] + ri * (f[2 * b + 1] - f[2 * b]);
     f = std::move(folded);
@@ -160,9 +156,7 @@ inline ReferenceOpening reference_open(const BasefoldParams& params, const Refer
   std::vector<std::size_t> leaves(drawn.begin(), drawn.end());
   const std::size_t w0 = std::size_t{1} << l0.log_arity;
   for (const std::size_t leaf : leaves) {
-    for (const auto& word : in.commit_words) {
-      for (std::size_t k = 0; k < w0; ++k) g.commitment_opening.leaf_values.push_back(word[leaf * w0 + k]);
-    }
+    for (std::size_t k = 0; k < w0; ++k) g.commitment_opening.leaf_values.push_back(in.commit_word[leaf * w0 + k]);
   }
   g.commitment_opening.paths = tree0.open(leaves);
   for (std::size_t j = 1; j < layout.layers.size(); ++j) {

@@ -20,10 +20,9 @@ using testing::ReferenceOpening;
 using testing::ReferenceProverInput;
 using testing::TestRng;
 
-std::vector<std::vector<Fp>> encode_all(const std::vector<std::vector<Fp>>& tables, unsigned log_blowup) {
-  std::vector<std::vector<Fp>> out;
-  for (const auto& t : tables) out.push_back(basefold_encode(t, log_blowup));
-  return out;
+// The stacked codeword by its definition (basefold_commit.h).
+std::vector<Fp> encode_stacked(const std::vector<std::vector<Fp>>& tables, unsigned log_blowup) {
+  return basefold_encode(basefold_stacked_table(tables), log_blowup);
 }
 
 Status verify_reference(const BasefoldParams& params, const ReferenceOpening& r, const std::vector<Fp3>& point) {
@@ -51,10 +50,10 @@ TEST(BasefoldReference, HonestProofsAreByteIdenticalToTheLibrary) {
   TestRng rng(1001);
   for (const BasefoldParams& params : {basefold_default_params(), testing::test_params(), all_leaves_params()}) {
     for (const unsigned n : {0u, 3u, 6u, 9u, 12u}) {
-      for (const std::size_t m : {std::size_t{1}, std::size_t{3}}) {
+      for (const std::size_t m : {std::size_t{1}, std::size_t{3}, std::size_t{8}}) {
         const auto tables = testing::random_tables(rng, n, m);
         const auto point = rng.fp3s(n + 1);  // a longer point: the group uses its prefix
-        ReferenceProverInput in{tables, encode_all(tables, params.log_blowup), {}, {}};
+        ReferenceProverInput in{tables, encode_stacked(tables, params.log_blowup), {}, {}};
         const ReferenceOpening ref = run(params, in, point);
         const BasefoldProverData data = basefold_commit(params, tables);
         Transcript t = testing::prefix_transcript();
@@ -76,11 +75,11 @@ TEST(BasefoldReference, CommitOneWordFoldAnother) {
   {
     const BasefoldParams params = basefold_default_params();
     const auto tables = testing::random_tables(rng, 12, 2);
-    const auto honest = encode_all(tables, params.log_blowup);
+    const auto honest = encode_stacked(tables, params.log_blowup);
     const auto point = rng.fp3s(12);
     for (const double fraction : {0.1, 0.5, 1.0}) {
       auto corrupted = honest;
-      for (Fp& x : corrupted[1]) {
+      for (Fp& x : corrupted) {
         if (static_cast<double>(rng.below(1000)) < fraction * 1000) x = rng.fp();
       }
       const ReferenceOpening r = run(params, {tables, corrupted, honest, {}}, point);
@@ -90,11 +89,11 @@ TEST(BasefoldReference, CommitOneWordFoldAnother) {
   // Every leaf queried: one corrupted position anywhere is enough.
   const BasefoldParams params = all_leaves_params();
   const auto tables = testing::random_tables(rng, 6, 1);
-  const auto honest = encode_all(tables, params.log_blowup);
+  const auto honest = encode_stacked(tables, params.log_blowup);
   const auto point = rng.fp3s(6);
-  for (std::size_t pos = 0; pos < honest[0].size(); pos += 7) {
+  for (std::size_t pos = 0; pos < honest.size(); pos += 7) {
     auto corrupted = honest;
-    corrupted[0][pos] += Fp::one();
+    corrupted[pos] += Fp::one();
     const ReferenceOpening r = run(params, {tables, corrupted, honest, {}}, point);
     EXPECT_EQ(verify_reference(params, r, point), Status::kFoldMismatch) << pos;
   }
@@ -103,8 +102,9 @@ TEST(BasefoldReference, CommitOneWordFoldAnother) {
 TEST(BasefoldReference, TamperedFoldedLayers) {
   TestRng rng(1003);
   const BasefoldParams params = all_leaves_params();
-  const auto tables = testing::random_tables(rng, 6, 2);
-  const auto words = encode_all(tables, params.log_blowup);
+  // Two members of 2^5 entries: a stacked polynomial in 6 variables, every leaf queried.
+  const auto tables = testing::random_tables(rng, 5, 2);
+  const auto words = encode_stacked(tables, params.log_blowup);
   const auto point = rng.fp3s(6);
   // Layers 1 and 2 exist (R = 5: arities 2, 2, 1).
   for (const std::size_t target : {std::size_t{1}, std::size_t{2}}) {
@@ -119,7 +119,7 @@ TEST(BasefoldReference, TamperedFoldedLayers) {
   const BasefoldParams defaults = basefold_default_params();
   const auto big = testing::random_tables(rng, 14, 1);
   const auto big_point = rng.fp3s(14);
-  ReferenceProverInput in{big, encode_all(big, defaults.log_blowup), {}, [&](std::size_t layer, std::vector<Fp3>& w) {
+  ReferenceProverInput in{big, encode_stacked(big, defaults.log_blowup), {}, [&](std::size_t layer, std::vector<Fp3>& w) {
                             if (layer == 1) {
                               for (std::size_t i = 0; i < w.size(); i += 3) w[i] = rng.fp3();
                             }

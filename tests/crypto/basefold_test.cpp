@@ -167,7 +167,7 @@ TEST(Basefold, CommitmentBytesRoundTrip) {
 }
 
 // Regression pin: a fixed instance must keep producing the same proof bytes
-// and challenges; any change of the transcript schedule, labels, layouts or
+// and challenges (two members: a stacked polynomial in 12 variables); any change of the transcript schedule, labels, layouts or
 // encodings changes this digest (update it only with docs/PROTOCOL.md).
 TEST(Basefold, PinnedProofDigest) {
   std::vector<std::vector<Fp>> tables(2, std::vector<Fp>(std::size_t{1} << 11));
@@ -188,7 +188,32 @@ TEST(Basefold, PinnedProofDigest) {
     hex += kHex[b >> 4];
     hex += kHex[b & 15];
   }
-  EXPECT_EQ(hex, "eb079e7084ab6e6a607ef45cc7a673592f9dc152b14c45eaaf3096fa8c5314c7");
+  EXPECT_EQ(hex, "2100bc6d365b8ee03397b9e56b9ffa628e5d95ee0153575eefa8d4ac1668d8b7");
+}
+
+// The stacked codeword computed block by block from the members' own
+// codewords (basefold_stack_block, what the streaming model commitment uses)
+// equals the encoding of the stacked table (the definition), for every
+// number of members up to a power of two and padded ones.
+TEST(Basefold, StackedCodewordFromMemberCodewords) {
+  TestRng rng(77);
+  for (const unsigned n : {0u, 3u, 6u}) {
+    for (const std::size_t m : {std::size_t{1}, std::size_t{2}, std::size_t{3}, std::size_t{5}, std::size_t{8}}) {
+      const auto tables = testing::random_tables(rng, n, m);
+      const unsigned l = basefold_stack_vars(m), b = 2;
+      const std::vector<Fp> direct = basefold_encode(basefold_stacked_table(tables), b);
+      std::vector<std::vector<Fp>> members;
+      for (const auto& t : tables) members.push_back(basefold_encode(t, b));
+      const std::size_t width = std::size_t{1} << l;
+      std::vector<Fp> blocks(direct.size());
+      for (std::size_t pos = 0; pos < members[0].size(); ++pos) {
+        const std::span<Fp> block = std::span<Fp>(blocks).subspan(pos * width, width);
+        for (std::size_t j = 0; j < m; ++j) block[j] = members[j][pos];
+        basefold_stack_block(block, n + l + b, pos);
+      }
+      EXPECT_EQ(blocks, direct) << n << " " << m;
+    }
+  }
 }
 
 }  // namespace
