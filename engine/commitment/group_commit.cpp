@@ -161,13 +161,7 @@ crypto::BasefoldCommitment commit_group(const crypto::BasefoldParams& params, un
                         });
     }
     // Each block of members' values becomes that block of the stacked codeword.
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, slab_positions, std::max<std::size_t>(1, kFieldGrain / width)),
-                      [&](const tbb::blocked_range<std::size_t>& r) {
-                        for (std::size_t m = r.begin(); m < r.end(); ++m) {
-                          crypto::basefold_stack_block(std::span<Fp>(stacked).subspan(m * width, width),
-                                                       l0.log_domain, first + m);
-                        }
-                      });
+    crypto::basefold_stack_blocks(stacked, stack, l0.log_domain, first);
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, slab_leaves, kLeafGrain),
                       [&](const tbb::blocked_range<std::size_t>& r) {
                         for (std::size_t i = r.begin(); i < r.end(); ++i) {

@@ -138,6 +138,61 @@ void basefold_stack_block(std::span<Fp> values, unsigned log_domain, std::size_t
   coset_ntt_forward(values, domain_point(log_domain, member_position << l));
 }
 
+void basefold_stack_blocks(std::span<Fp> values, unsigned stack_vars, unsigned log_domain, std::size_t first) {
+  const std::size_t width = std::size_t{1} << stack_vars;
+  const std::size_t count = values.size() >> stack_vars;
+  if (stack_vars > log_domain || count == 0 || (count & (count - 1)) != 0 || (count << stack_vars) != values.size() ||
+      first % count != 0 || first + count > (std::size_t{1} << (log_domain - stack_vars))) {
+    throw std::invalid_argument("basefold_stack_blocks: blocks outside the domain");
+  }
+  if (width == 1) return;
+  // Block m is the coset w_0(m) <zeta>, w_0(m) = w^bitrev(m) over log_domain - l
+  // bits (w of order 2^log_domain). first is aligned to count, so
+  // bitrev(first + k) = bitrev(first) + bitrev(k): one table over k.
+  const unsigned member_bits = log_domain - stack_vars;
+  const Fp root = Fp::root_of_unity(log_domain);
+  std::vector<Fp> shifts(count);
+  shifts[0] = root.pow(bit_reverse(first, member_bits));
+  for (unsigned i = 0; (std::size_t{1} << i) < count; ++i) {
+    const Fp step = root.pow(std::uint64_t{1} << (member_bits - 1 - i));
+    for (std::size_t k = 0; k < (std::size_t{1} << i); ++k) shifts[k + (std::size_t{1} << i)] = shifts[k] * step;
+  }
+  // zeta^i for i < width / 2, zeta of order 2^l: the DIF twiddles of every stage.
+  const Fp zeta = Fp::root_of_unity(stack_vars);
+  std::vector<Fp> twiddles(width / 2);
+  twiddles[0] = Fp::one();
+  for (std::size_t i = 1; i < twiddles.size(); ++i) twiddles[i] = twiddles[i - 1] * zeta;
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, count, std::max<std::size_t>(1, 4096 >> stack_vars)),
+                    [&](const tbb::blocked_range<std::size_t>& r) {
+                      for (std::size_t m = r.begin(); m < r.end(); ++m) {
+                        Fp* a = values.data() + m * width;
+                        // Moebius over the layer variables (moebius.h), in place.
+                        for (std::size_t h = 1; h < width; h <<= 1) {
+                          for (std::size_t x = 0; x < width; ++x) {
+                            if ((x & h) != 0) a[x] = a[x] - a[x ^ h];
+                          }
+                        }
+                        // Coefficient i times w_0^i, then a radix-2 DIF transform: natural
+                        // order in, bit-reversed order out (what coset_ntt_forward computes).
+                        Fp power = Fp::one();
+                        for (std::size_t i = 0; i < width; ++i) {
+                          a[i] = a[i] * power;
+                          power = power * shifts[m];
+                        }
+                        for (std::size_t half = width / 2; half >= 1; half /= 2) {
+                          const std::size_t stride = width / (2 * half);
+                          for (std::size_t start = 0; start < width; start += 2 * half) {
+                            for (std::size_t j = 0; j < half; ++j) {
+                              const Fp u = a[start + j], v = a[start + j + half];
+                              a[start + j] = u + v;
+                              a[start + j + half] = (u - v) * twiddles[j * stride];
+                            }
+                          }
+                        }
+                      }
+                    });
+}
+
 BasefoldProverData basefold_commit(const BasefoldParams& params, std::vector<std::vector<Fp>> tables) {
   const unsigned num_vars = checked_num_vars(params, tables);
   BasefoldLayout layout = BasefoldLayout::make(params, num_vars, tables.size());

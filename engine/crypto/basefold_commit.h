@@ -91,6 +91,12 @@ std::vector<Fp> basefold_stacked_table(std::span<const std::vector<Fp>> tables);
 // members' twins, so the block is a size-2^l Moebius transform and coset NTT.
 void basefold_stack_block(std::span<Fp> values, unsigned log_domain, std::size_t member_position);
 
+// The same for 2^c consecutive blocks of 2^stack_vars values (member
+// positions first .. first + 2^c - 1, first a multiple of 2^c: a slab of the
+// streaming commitment), with the coset points and the small transforms'
+// twiddles computed once for the slab; parallel over blocks.
+void basefold_stack_blocks(std::span<Fp> values, unsigned stack_vars, unsigned log_domain, std::size_t first);
+
 // Commits to 1 <= M <= kMaxBasefoldPolys tables of one size 2^n, taking
 // ownership of them. Throws std::invalid_argument for bad sizes or
 // parameters (params.check_shape(n, M) != kOk).

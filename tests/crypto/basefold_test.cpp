@@ -198,7 +198,8 @@ TEST(Basefold, PinnedProofDigest) {
 TEST(Basefold, StackedCodewordFromMemberCodewords) {
   TestRng rng(77);
   for (const unsigned n : {0u, 3u, 6u}) {
-    for (const std::size_t m : {std::size_t{1}, std::size_t{2}, std::size_t{3}, std::size_t{5}, std::size_t{8}}) {
+    for (const std::size_t m : {std::size_t{1}, std::size_t{2}, std::size_t{3}, std::size_t{5}, std::size_t{8},
+                                std::size_t{33}}) {
       const auto tables = testing::random_tables(rng, n, m);
       const unsigned l = basefold_stack_vars(m), b = 2;
       const std::vector<Fp> direct = basefold_encode(basefold_stacked_table(tables), b);
@@ -212,6 +213,17 @@ TEST(Basefold, StackedCodewordFromMemberCodewords) {
         basefold_stack_block(block, n + l + b, pos);
       }
       EXPECT_EQ(blocks, direct) << n << " " << m;
+      // The slab form, in slabs of every size.
+      for (std::size_t count = 1; count <= members[0].size(); count *= 2) {
+        std::vector<Fp> slabs(direct.size());
+        for (std::size_t pos = 0; pos < members[0].size(); ++pos) {
+          for (std::size_t j = 0; j < m; ++j) slabs[pos * width + j] = members[j][pos];
+        }
+        for (std::size_t first = 0; first < members[0].size(); first += count) {
+          basefold_stack_blocks(std::span<Fp>(slabs).subspan(first * width, count * width), l, n + l + b, first);
+        }
+        EXPECT_EQ(slabs, direct) << n << " " << m << " slab " << count;
+      }
     }
   }
 }
