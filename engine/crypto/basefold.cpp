@@ -18,6 +18,14 @@ std::vector<Fp3> basefold_draw_stack_point(Transcript& t, unsigned stack_vars) {
   return rho;
 }
 
+std::vector<Fp3> basefold_draw_batch_powers(Transcript& t, std::size_t num_groups) {
+  std::vector<Fp3> out(num_groups, Fp3::one());
+  if (num_groups < 2) return out;
+  const Fp3 alpha = t.challenge_fp3(kBasefoldLabelBatchChallenge);
+  for (std::size_t g = 1; g < num_groups; ++g) out[g] = out[g - 1] * alpha;
+  return out;
+}
+
 Fp3 basefold_stack_claim(std::span<const Fp3> rho, std::span<const Fp3> values) {
   if (values.size() > (std::size_t{1} << rho.size())) throw std::invalid_argument("basefold: more values than layers");
   const std::vector<Fp3> eq = eq_table(rho);

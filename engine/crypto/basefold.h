@@ -47,6 +47,7 @@ inline constexpr std::string_view kBasefoldLabelNumPolys = "basefold.num_polys";
 inline constexpr std::string_view kBasefoldLabelCommitment = "basefold.commitment";
 inline constexpr std::string_view kBasefoldLabelClaimedValues = "basefold.claimed_values";
 inline constexpr std::string_view kBasefoldLabelStackPoint = "basefold.stack_point";
+inline constexpr std::string_view kBasefoldLabelBatchChallenge = "basefold.batch_challenge";
 inline constexpr std::string_view kBasefoldLabelRoundPolynomial = "basefold.round_polynomial";
 inline constexpr std::string_view kBasefoldLabelRoundChallenge = "basefold.round_challenge";
 inline constexpr std::string_view kBasefoldLabelLayerCommitment = "basefold.layer_commitment";

@@ -54,42 +54,46 @@ std::vector<Fp3> round_message(const Fp3& eqp, const Fp3& z, const Fp3& g0, cons
 
 std::size_t log2_size(std::size_t size) { return static_cast<std::size_t>(std::countr_zero(size)); }
 
-// One group's prover. The sumcheck over the stacked polynomial S(y, x) runs
-// in two phases without ever materializing S's 2^(n+l)-entry table: the l
-// layer rounds work on the table of claimed values V(y) = P_y(z) (since
-// sum_x S(y, x) eq(x, z) = V(y)), then the table F(x) = sum_j eq(r_y, j) P_j(x)
-// (2^n entries) carries the n - f rounds over x. The stacked codeword is
-// folded and committed layer by layer as in the single-polynomial case.
-class GroupProver {
- public:
-  GroupProver(const BasefoldProverData& data, std::span<const Fp3> point)
-      : data_(data), layout_(data.layout()), z_(basefold_group_point(point, data.num_vars())) {}
-
-  // P_j(z) for every member polynomial.
-  std::vector<Fp3> values() {
-    const std::size_t m = data_.num_polys();
-    values_.assign(m, Fp3::zero());
-    const std::vector<Fp3> eq = eq_table_large(z_);
-    for (std::size_t j = 0; j < m; ++j) {
-      const Fp* t = data_.tables()[j].data();
-      values_[j] = tbb::parallel_reduce(
-          tbb::blocked_range<std::size_t>(0, eq.size(), kGrain), Fp3::zero(),
-          [&](const tbb::blocked_range<std::size_t>& r, Fp3 acc) {
-            for (std::size_t x = r.begin(); x < r.end(); ++x) acc += eq[x] * t[x];
-            return acc;
-          },
-          std::plus<Fp3>());
-    }
-    return values_;
+// P_j(z) for every member polynomial of a group.
+std::vector<Fp3> member_values(const BasefoldProverData& data, std::span<const Fp3> z) {
+  const std::vector<Fp3> eq = eq_table_large(z);
+  std::vector<Fp3> out(data.num_polys());
+  for (std::size_t j = 0; j < out.size(); ++j) {
+    const Fp* t = data.tables()[j].data();
+    out[j] = tbb::parallel_reduce(
+        tbb::blocked_range<std::size_t>(0, eq.size(), kGrain), Fp3::zero(),
+        [&](const tbb::blocked_range<std::size_t>& r, Fp3 acc) {
+          for (std::size_t x = r.begin(); x < r.end(); ++x) acc += eq[x] * t[x];
+          return acc;
+        },
+        std::plus<Fp3>());
   }
+  return out;
+}
+
+// One batch's prover: groups with equal (n, M), opened at one stacked point.
+// The sumcheck over F = sum_g alpha^g S_g runs in two phases without ever
+// materializing a 2^(n+l)-entry table: the l layer rounds work on the table
+// of combined claimed values V(y) = sum_g alpha^g P_{g,y}(z) (since
+// sum_x S_g(y, x) eq(x, z) = P_{g,y}(z)), then the table
+// F(x) = sum_g alpha^g sum_j eq(r_y, j) P_{g,j}(x) (2^n entries) carries the
+// rounds over x. The combined codeword is folded and committed layer by layer.
+class BatchProver {
+ public:
+  BatchProver(std::vector<const BasefoldProverData*> groups, std::vector<std::vector<Fp3>> values,
+              std::span<const Fp3> z)
+      : groups_(std::move(groups)), values_(std::move(values)), layout_(groups_.front()->layout()), z_(z) {}
 
   void commit_phase(Transcript& t, BasefoldGroupProof& out) {
     const unsigned layers = layout_.stack_vars;
     const std::vector<Fp3> rho = basefold_draw_stack_point(t, layers);
+    powers_ = basefold_draw_batch_powers(t, groups_.size());
     point_ = basefold_stacked_point(rho, z_);
     const unsigned rounds = layout_.num_rounds;
     std::vector<Fp3> f(std::size_t{1} << layers, Fp3::zero());  // V, then F
-    std::copy(values_.begin(), values_.end(), f.begin());
+    for (std::size_t g = 0; g < groups_.size(); ++g) {
+      for (std::size_t j = 0; j < values_[g].size(); ++j) f[j] += powers_[g] * values_[g][j];
+    }
     Fp3 eqp = Fp3::one();
     unsigned i = 0;
     for (; i < std::min(rounds, layers); ++i) run_round(f, i, eqp, t, out);
@@ -110,13 +114,15 @@ class GroupProver {
     const BasefoldLayer& l0 = layout_.layers.front();
     std::vector<std::size_t> leaves = basefold_query_indices(t, layout_);
     const std::size_t width = std::size_t{1} << l0.log_arity;
-    const std::span<const Fp> word0 = data_.codeword();
-    for (const std::size_t m : leaves) {
-      const auto first = word0.begin() + static_cast<std::ptrdiff_t>(m * width);
-      out.commitment_opening.leaf_values.insert(out.commitment_opening.leaf_values.end(), first,
-                                                first + static_cast<std::ptrdiff_t>(width));
+    for (const BasefoldProverData* data : groups_) {
+      BasefoldCommitmentOpening& opening = out.commitment_openings.emplace_back();
+      const std::span<const Fp> word0 = data->codeword();
+      for (const std::size_t m : leaves) {
+        const auto first = word0.begin() + static_cast<std::ptrdiff_t>(m * width);
+        opening.leaf_values.insert(opening.leaf_values.end(), first, first + static_cast<std::ptrdiff_t>(width));
+      }
+      opening.paths = data->tree().open(leaves);
     }
-    out.commitment_opening.paths = data_.tree().open(leaves);
     for (std::size_t j = 1; j < layout_.layers.size(); ++j) {
       const unsigned a = layout_.layers[j].log_arity;
       std::vector<std::size_t> next;
@@ -166,31 +172,37 @@ class GroupProver {
     if (const std::size_t next = basefold_layer_completed_by(layout_, i); next != 0) commit_layer(next, t, out);
   }
 
-  // F(x) = sum_j eq(r_y, j) P_j(x) after the l layer rounds.
+  // F(x) = sum_g alpha^g sum_j eq(r_y, j) P_{g,j}(x) after the l layer rounds.
   std::vector<Fp3> combine_members() const {
     const std::vector<Fp3> weights = eq_table(r_);
     const std::size_t size = std::size_t{1} << layout_.num_vars;
     std::vector<Fp3> f = large_vector<Fp3>(size);
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, size, kGrain), [&](const tbb::blocked_range<std::size_t>& r) {
       for (std::size_t x = r.begin(); x < r.end(); ++x) f[x] = Fp3::zero();
-      for (std::size_t j = 0; j < data_.num_polys(); ++j) {
-        const Fp* t = data_.tables()[j].data();
-        for (std::size_t x = r.begin(); x < r.end(); ++x) f[x] += weights[j] * t[x];
+      for (std::size_t g = 0; g < groups_.size(); ++g) {
+        for (std::size_t j = 0; j < groups_[g]->num_polys(); ++j) {
+          const Fp3 w = powers_[g] * weights[j];
+          const Fp* t = groups_[g]->tables()[j].data();
+          for (std::size_t x = r.begin(); x < r.end(); ++x) f[x] += w * t[x];
+        }
       }
     });
     return f;
   }
 
-  // When every round is a layer round (R <= l): S folded by r_0..r_{R-1},
+  // When every round is a layer round (R <= l): F folded by r_0..r_{R-1},
   // a table over (y_R, .., y_{l-1}, x) of 2^f entries in stacked order.
   std::vector<Fp3> partial_stack(unsigned rounds) const {
     const std::vector<Fp3> weights = eq_table(std::span<const Fp3>(r_).first(rounds));
     const unsigned rest = layout_.stack_vars - rounds;
     std::vector<Fp3> out(std::size_t{1} << (layout_.num_vars + rest), Fp3::zero());
-    for (std::size_t j = 0; j < data_.num_polys(); ++j) {
-      const std::size_t low = j & ((std::size_t{1} << rounds) - 1), high = j >> rounds;
-      const auto& t = data_.tables()[j];
-      for (std::size_t x = 0; x < t.size(); ++x) out[(x << rest) + high] += weights[low] * t[x];
+    for (std::size_t g = 0; g < groups_.size(); ++g) {
+      for (std::size_t j = 0; j < groups_[g]->num_polys(); ++j) {
+        const std::size_t low = j & ((std::size_t{1} << rounds) - 1), high = j >> rounds;
+        const Fp3 w = powers_[g] * weights[low];
+        const auto& t = groups_[g]->tables()[j];
+        for (std::size_t x = 0; x < t.size(); ++x) out[(x << rest) + high] += w * t[x];
+      }
     }
     return out;
   }
@@ -202,9 +214,9 @@ class GroupProver {
     const std::span<const Fp3> challenges(r_.data() + prev.first_round, prev.log_arity);
     std::vector<Fp3> word = large_vector<Fp3>(std::size_t{1} << layer.log_domain);
     if (next == 1) {
-      const std::span<const Fp> columns[1] = {data_.codeword()};
-      const Fp3 unit[1] = {Fp3::one()};
-      basefold_fold_commitment(std::span<const std::span<const Fp>>(columns), unit, challenges, word);
+      std::vector<std::span<const Fp>> columns;
+      for (const BasefoldProverData* g : groups_) columns.push_back(g->codeword());
+      basefold_fold_commitment(columns, powers_, challenges, word);
     } else {
       basefold_fold_layer(layer_words_.back(), challenges, word);
     }
@@ -218,10 +230,11 @@ class GroupProver {
     layer_trees_.push_back(std::move(tree));
   }
 
-  const BasefoldProverData& data_;
+  std::vector<const BasefoldProverData*> groups_;
+  std::vector<std::vector<Fp3>> values_;
   const BasefoldLayout& layout_;
   std::span<const Fp3> z_;
-  std::vector<Fp3> values_;
+  std::vector<Fp3> powers_;
   std::vector<Fp3> point_;  // (rho, z)
   std::vector<Fp3> r_;
   std::vector<std::vector<Fp3>> layer_words_;
@@ -240,22 +253,30 @@ BasefoldOpening basefold_open(std::span<const BasefoldProverData* const> groups,
     if (g == nullptr || !(g->params() == params)) throw std::invalid_argument("basefold_open: mixed parameters");
     if (g->num_vars() > point.size()) throw std::invalid_argument("basefold_open: point too short");
   }
-  std::vector<GroupProver> provers;
-  provers.reserve(groups.size());
-  for (const BasefoldProverData* g : groups) provers.emplace_back(*g, point);
-
   BasefoldOpening out;
-  out.proof.groups.resize(groups.size());
   basefold_absorb_header(transcript, params, groups.size(), point);
-  for (std::size_t g = 0; g < groups.size(); ++g) {
-    out.values.push_back(provers[g].values());
-    basefold_absorb_group(transcript, groups[g]->num_vars(), groups[g]->num_polys(), groups[g]->tree().cap(),
-                          out.values[g]);
+  std::vector<BasefoldGroupShape> shapes;
+  for (const BasefoldProverData* g : groups) {
+    out.values.push_back(member_values(*g, basefold_group_point(point, g->num_vars())));
+    basefold_absorb_group(transcript, g->num_vars(), g->num_polys(), g->tree().cap(), out.values.back());
+    shapes.push_back({g->num_vars(), g->num_polys()});
   }
-  for (std::size_t g = 0; g < groups.size(); ++g) provers[g].commit_phase(transcript, out.proof.groups[g]);
+  std::vector<BatchProver> provers;
+  for (const std::vector<std::size_t>& batch : basefold_batches(shapes)) {
+    std::vector<const BasefoldProverData*> members;
+    std::vector<std::vector<Fp3>> values;
+    for (const std::size_t g : batch) {
+      members.push_back(groups[g]);
+      values.push_back(out.values[g]);
+    }
+    provers.emplace_back(std::move(members), std::move(values),
+                         basefold_group_point(point, groups[batch.front()]->num_vars()));
+  }
+  out.proof.groups.resize(provers.size());
+  for (std::size_t b = 0; b < provers.size(); ++b) provers[b].commit_phase(transcript, out.proof.groups[b]);
   out.proof.pow_nonce = basefold_pow_solve(transcript.state(), params.grinding_bits);
   transcript.absorb_u64(kBasefoldLabelPowNonce, out.proof.pow_nonce);
-  for (std::size_t g = 0; g < groups.size(); ++g) provers[g].query_phase(transcript, out.proof.groups[g]);
+  for (std::size_t b = 0; b < provers.size(); ++b) provers[b].query_phase(transcript, out.proof.groups[b]);
   return out;
 }
 

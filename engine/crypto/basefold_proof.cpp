@@ -34,7 +34,8 @@ bool read_paths(ProofReader& r, std::size_t max_siblings, MerkleMultiProof& out)
   return r.digests(*n, out.siblings);
 }
 
-bool read_group(ProofReader& r, const BasefoldParams& params, const BasefoldGroupShape& shape, BasefoldGroupProof& g) {
+bool read_group(ProofReader& r, const BasefoldParams& params, const BasefoldGroupShape& shape, std::size_t batch_size,
+                BasefoldGroupProof& g) {
   const BasefoldLayout layout = BasefoldLayout::make(params, shape.num_vars, shape.num_polys);
   const std::size_t q = layout.num_queries;
   if (!r.exact_count(layout.num_rounds, Status::kMalformed)) return false;
@@ -56,10 +57,10 @@ bool read_group(ProofReader& r, const BasefoldParams& params, const BasefoldGrou
   }
   const BasefoldLayer& l0 = layout.layers.front();
   const std::size_t width0 = std::size_t{1} << l0.log_arity;
-  const auto n0 = leaf_value_count(r, width0, q);
-  if (!n0 || !r.fps(*n0, g.commitment_opening.leaf_values) ||
-      !read_paths(r, q * (l0.log_leaves - l0.cap_log), g.commitment_opening.paths)) {
-    return false;
+  g.commitment_openings.resize(batch_size);
+  for (BasefoldCommitmentOpening& o : g.commitment_openings) {
+    const auto n0 = leaf_value_count(r, width0, q);
+    if (!n0 || !r.fps(*n0, o.leaf_values) || !read_paths(r, q * (l0.log_leaves - l0.cap_log), o.paths)) return false;
   }
   g.layer_openings.resize(folded_layers);
   for (std::size_t j = 0; j < folded_layers; ++j) {
@@ -75,6 +76,22 @@ bool read_group(ProofReader& r, const BasefoldParams& params, const BasefoldGrou
 
 }  // namespace
 
+std::vector<std::vector<std::size_t>> basefold_batches(std::span<const BasefoldGroupShape> shapes) {
+  std::vector<std::vector<std::size_t>> out;
+  for (std::size_t g = 0; g < shapes.size(); ++g) {
+    auto same = [&](const std::vector<std::size_t>& b) {
+      return shapes[b.front()].num_vars == shapes[g].num_vars && shapes[b.front()].num_polys == shapes[g].num_polys;
+    };
+    const auto it = std::find_if(out.begin(), out.end(), same);
+    if (it == out.end()) {
+      out.push_back({g});
+    } else {
+      it->push_back(g);
+    }
+  }
+  return out;
+}
+
 std::vector<std::uint8_t> BasefoldProof::serialize() const {
   ByteWriter w;
   w.u32(static_cast<std::uint32_t>(groups.size()));
@@ -84,8 +101,10 @@ std::vector<std::uint8_t> BasefoldProof::serialize() const {
     w.u32(static_cast<std::uint32_t>(g.layer_caps.size()));
     for (const MerkleCap& c : g.layer_caps) write_counted_digests(w, c.nodes);
     write_counted_fp3s(w, g.final_polynomial);
-    write_counted_fps(w, g.commitment_opening.leaf_values);
-    write_counted_digests(w, g.commitment_opening.paths.siblings);
+    for (const BasefoldCommitmentOpening& o : g.commitment_openings) {
+      write_counted_fps(w, o.leaf_values);
+      write_counted_digests(w, o.paths.siblings);
+    }
     for (const BasefoldLayerOpening& o : g.layer_openings) {
       write_counted_fp3s(w, o.leaf_values);
       write_counted_digests(w, o.paths.siblings);
@@ -108,10 +127,11 @@ Status BasefoldProof::parse(std::span<const std::uint8_t> bytes, const BasefoldP
   try {
     ProofReader r(bytes);
     BasefoldProof proof;
-    if (!r.exact_count(shapes.size(), Status::kMalformed)) return r.status();
-    proof.groups.resize(shapes.size());
-    for (std::size_t i = 0; i < shapes.size(); ++i) {
-      if (!read_group(r, params, shapes[i], proof.groups[i])) return r.status();
+    const std::vector<std::vector<std::size_t>> batches = basefold_batches(shapes);
+    if (!r.exact_count(batches.size(), Status::kMalformed)) return r.status();
+    proof.groups.resize(batches.size());
+    for (std::size_t i = 0; i < batches.size(); ++i) {
+      if (!read_group(r, params, shapes[batches[i].front()], batches[i].size(), proof.groups[i])) return r.status();
     }
     const auto nonce = r.u64();
     if (!nonce) return r.status();

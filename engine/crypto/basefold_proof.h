@@ -44,12 +44,15 @@ struct BasefoldLayerOpening {
   MerkleMultiProof paths;
 };
 
+// The proof of one batch: the groups of an opening with equal (n, M), whose
+// stacked polynomials are combined with powers of a challenge and opened
+// together (section 7.5). A batch of one group is a plain opening.
 struct BasefoldGroupProof {
-  std::vector<std::vector<Fp3>> round_polynomials;   // R rounds of h(0), h(1), h(2)
-  std::vector<MerkleCap> layer_caps;                 // layers 1 .. L-1
-  std::vector<Fp3> final_polynomial;                 // 2^f monomial coefficients
-  BasefoldCommitmentOpening commitment_opening;      // layer 0
-  std::vector<BasefoldLayerOpening> layer_openings;  // layers 1 .. L-1
+  std::vector<std::vector<Fp3>> round_polynomials;                // R rounds of h(0), h(1), h(2)
+  std::vector<MerkleCap> layer_caps;                              // layers 1 .. L-1
+  std::vector<Fp3> final_polynomial;                              // 2^f monomial coefficients
+  std::vector<BasefoldCommitmentOpening> commitment_openings;     // layer 0, one per group of the batch
+  std::vector<BasefoldLayerOpening> layer_openings;               // layers 1 .. L-1
 };
 
 // The public shape of one group: what parse() needs besides the parameters.
@@ -58,8 +61,12 @@ struct BasefoldGroupShape {
   std::size_t num_polys = 0;
 };
 
+// The batches of an opening: group indices with equal (num_vars, num_polys),
+// batches in order of their first group, groups in increasing order.
+std::vector<std::vector<std::size_t>> basefold_batches(std::span<const BasefoldGroupShape> shapes);
+
 struct BasefoldProof {
-  std::vector<BasefoldGroupProof> groups;
+  std::vector<BasefoldGroupProof> groups;  // one per batch (basefold_batches)
   std::uint64_t pow_nonce = 0;
 
   std::vector<std::uint8_t> serialize() const;

@@ -27,6 +27,9 @@ void basefold_absorb_group(Transcript& t, unsigned num_vars, std::size_t num_pol
 // Step 3, one group: the layer point rho (l challenges "basefold.stack_point",
 // none for one polynomial).
 std::vector<Fp3> basefold_draw_stack_point(Transcript& t, unsigned stack_vars);
+// Step 3, one batch of G groups: 1, alpha, .., alpha^(G-1) with alpha =
+// challenge "basefold.batch_challenge", drawn only when G >= 2 ({1} otherwise).
+std::vector<Fp3> basefold_draw_batch_powers(Transcript& t, std::size_t num_groups);
 // The stacked polynomial's claimed value at (rho, z): sum_j eq(rho, j) v_j.
 Fp3 basefold_stack_claim(std::span<const Fp3> rho, std::span<const Fp3> values);
 // The stacked point (rho, z_g): layer variables first.

@@ -23,20 +23,23 @@ std::vector<Fp> flatten(std::span<const Fp3> v) {
   return out;
 }
 
-class GroupVerifier {
+// One batch's verifier: groups with equal (n, M), one stacked point, their
+// stacked polynomials combined with powers of alpha.
+class BatchVerifier {
  public:
-  GroupVerifier(const BasefoldParams& params, const BasefoldGroupClaim& claim, std::span<const Fp3> point,
-                const BasefoldGroupProof& proof)
-      : claim_(claim),
-        layout_(BasefoldLayout::make(params, claim.commitment.num_vars, claim.commitment.num_polys)),
-        z_(basefold_group_point(point, claim.commitment.num_vars)),
+  BatchVerifier(const BasefoldParams& params, std::vector<const BasefoldGroupClaim*> claims,
+                std::span<const Fp3> point, const BasefoldGroupProof& proof)
+      : claims_(std::move(claims)),
+        layout_(BasefoldLayout::make(params, claims_.front()->commitment.num_vars,
+                                     claims_.front()->commitment.num_polys)),
+        z_(basefold_group_point(point, claims_.front()->commitment.num_vars)),
         proof_(proof) {}
 
   // Section 7.7, checks on the proof's shape (before any transcript operation).
   Status check_shape() const {
     const std::size_t folded = layout_.layers.size() - 1;
     if (proof_.round_polynomials.size() != layout_.num_rounds || proof_.layer_caps.size() != folded ||
-        proof_.layer_openings.size() != folded) {
+        proof_.layer_openings.size() != folded || proof_.commitment_openings.size() != claims_.size()) {
       return Status::kMalformed;
     }
     for (std::size_t j = 0; j < folded; ++j) {
@@ -50,8 +53,10 @@ class GroupVerifier {
 
   Status commit_phase(Transcript& t) {
     const std::vector<Fp3> rho = basefold_draw_stack_point(t, layout_.stack_vars);
+    powers_ = basefold_draw_batch_powers(t, claims_.size());
     point_ = basefold_stacked_point(rho, z_);
-    Fp3 claim = basefold_stack_claim(rho, claim_.values);
+    Fp3 claim = Fp3::zero();
+    for (std::size_t g = 0; g < claims_.size(); ++g) claim += powers_[g] * basefold_stack_claim(rho, claims_[g]->values);
     Fp3 eqp = Fp3::one();
     for (unsigned i = 0; i < layout_.num_rounds; ++i) {
       const std::vector<Fp3>& h = proof_.round_polynomials[i];
@@ -69,7 +74,7 @@ class GroupVerifier {
       }
     }
     t.absorb_fp3s(kBasefoldLabelFinalPolynomial, proof_.final_polynomial);
-    // Last claim = eq(r, p_{<R}) * S(r, p_{R..}), S(r, .) the final polynomial, p = (rho, z).
+    // Last claim = eq(r, p_{<R}) * F(r, p_{R..}), F(r, .) the final polynomial, p = (rho, z).
     const Fp3 expected =
         eqp * monomial_evaluate(proof_.final_polynomial, std::span<const Fp3>(point_).subspan(layout_.num_rounds));
     if (expected != claim) return Status::kFinalClaimMismatch;
@@ -80,22 +85,27 @@ class GroupVerifier {
     const BasefoldLayer& l0 = layout_.layers.front();
     std::vector<std::size_t> positions = basefold_query_indices(t, layout_);
     const std::size_t width = std::size_t{1} << l0.log_arity;
-    const BasefoldCommitmentOpening& o0 = proof_.commitment_opening;
-    if (o0.leaf_values.size() != positions.size() * width) return Status::kWrongLength;
-    if (const Status s =
-            merkle_verify(layout_.commitment_shape(), claim_.commitment.cap, positions, o0.leaf_values, o0.paths);
-        s != Status::kOk) {
-      return s;
-    }
-    // Fold each opened leaf by the layer's rounds: values[t] is the folded
-    // codeword at positions[t].
-    std::vector<Fp3> values(positions.size());
     std::vector<Fp3> leaf(std::size_t{1} << kMaxBasefoldLogArity);
-    const std::span<const Fp3> r0(r_.data(), l0.log_arity);
     if (width > leaf.size()) return Status::kBadParameters;  // the layout caps a0; never write past the buffer
+    for (std::size_t g = 0; g < claims_.size(); ++g) {
+      const BasefoldCommitmentOpening& o0 = proof_.commitment_openings[g];
+      if (o0.leaf_values.size() != positions.size() * width) return Status::kWrongLength;
+      if (const Status s =
+              merkle_verify(layout_.commitment_shape(), claims_[g]->commitment.cap, positions, o0.leaf_values, o0.paths);
+          s != Status::kOk) {
+        return s;
+      }
+    }
+    // Combine each opened leaf over the batch and fold it by the layer's
+    // rounds: values[t] is the folded codeword at positions[t].
+    std::vector<Fp3> values(positions.size());
+    const std::span<const Fp3> r0(r_.data(), l0.log_arity);
     for (std::size_t q = 0; q < positions.size(); ++q) {
-      const Fp* src = o0.leaf_values.data() + q * width;
-      for (std::size_t k = 0; k < width; ++k) leaf[k] = Fp3(src[k]);
+      std::fill(leaf.begin(), leaf.end(), Fp3::zero());
+      for (std::size_t g = 0; g < claims_.size(); ++g) {
+        const Fp* src = proof_.commitment_openings[g].leaf_values.data() + q * width;
+        for (std::size_t k = 0; k < width; ++k) leaf[k] += powers_[g] * src[k];
+      }
       values[q] = basefold_fold_leaf(std::span<Fp3>(leaf.data(), width), l0.log_domain, positions[q], r0);
     }
     for (std::size_t j = 1; j < layout_.layers.size(); ++j) {
@@ -139,10 +149,11 @@ class GroupVerifier {
   }
 
  private:
-  const BasefoldGroupClaim& claim_;
+  std::vector<const BasefoldGroupClaim*> claims_;
   BasefoldLayout layout_;
   std::span<const Fp3> z_;
   const BasefoldGroupProof& proof_;
+  std::vector<Fp3> powers_;
   std::vector<Fp3> point_;  // (rho, z)
   std::vector<Fp3> r_;
 };
@@ -163,19 +174,23 @@ Status basefold_verify(const BasefoldParams& params, std::span<const BasefoldGro
     if (c.cap.nodes.size() != (std::size_t{1} << layout.layers.front().cap_log)) return Status::kBadParameters;
     if (g.values.size() != c.num_polys) return Status::kWrongLength;
   }
-  if (proof.groups.size() != groups.size()) return Status::kMalformed;
   try {
-    std::vector<GroupVerifier> verifiers;
-    verifiers.reserve(groups.size());
-    for (std::size_t g = 0; g < groups.size(); ++g) {
-      verifiers.emplace_back(params, groups[g], point, proof.groups[g]);
+    const std::vector<BasefoldGroupShape> shapes = basefold_shapes(groups);
+    const std::vector<std::vector<std::size_t>> batches = basefold_batches(shapes);
+    if (proof.groups.size() != batches.size()) return Status::kMalformed;
+    std::vector<BatchVerifier> verifiers;
+    verifiers.reserve(batches.size());
+    for (std::size_t b = 0; b < batches.size(); ++b) {
+      std::vector<const BasefoldGroupClaim*> claims;
+      for (const std::size_t g : batches[b]) claims.push_back(&groups[g]);
+      verifiers.emplace_back(params, std::move(claims), point, proof.groups[b]);
       if (const Status s = verifiers.back().check_shape(); s != Status::kOk) return s;
     }
     basefold_absorb_header(transcript, params, groups.size(), point);
     for (const BasefoldGroupClaim& g : groups) {
       basefold_absorb_group(transcript, g.commitment.num_vars, g.commitment.num_polys, g.commitment.cap, g.values);
     }
-    for (GroupVerifier& v : verifiers) {
+    for (BatchVerifier& v : verifiers) {
       if (const Status s = v.commit_phase(transcript); s != Status::kOk) return s;
     }
     // Proof of work first, then (and only then) the query indices.
@@ -183,7 +198,7 @@ Status basefold_verify(const BasefoldParams& params, std::span<const BasefoldGro
       return Status::kInvalidProofOfWork;
     }
     transcript.absorb_u64(kBasefoldLabelPowNonce, proof.pow_nonce);
-    for (const GroupVerifier& v : verifiers) {
+    for (const BatchVerifier& v : verifiers) {
       if (const Status s = v.query_phase(transcript); s != Status::kOk) return s;
     }
     return Status::kOk;

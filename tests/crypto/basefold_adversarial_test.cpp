@@ -189,6 +189,77 @@ TEST(BasefoldAdversarial, WrongClaimInOneOfSeveralGroups) {
   EXPECT_EQ(basefold_verify(params, two, point, o.proof, vt2), Status::kMalformed);
 }
 
+// Groups of equal (n, M) are one batch: one stacked point, their stacked
+// polynomials combined with powers of alpha, shared folded layers, one
+// commitment opening per group at the same query indices (PROTOCOL 7.5).
+// A lie in either group, a corrupted word in either, a tampered or swapped
+// commitment opening, or the groups presented in another order: rejected.
+TEST(BasefoldAdversarial, BatchOfGroupsWithTheSameShape) {
+  TestRng rng(806);
+  const BasefoldParams params = basefold_default_params();
+  const auto tables_a = testing::random_tables(rng, 11, 3);
+  const auto tables_b = testing::random_tables(rng, 11, 3);
+  const auto tables_c = testing::random_tables(rng, 9, 1);
+  const std::vector<Fp> word_b = basefold_encode(basefold_stacked_table(tables_b), params.log_blowup);
+  const auto point = rng.fp3s(11);
+  std::vector<BasefoldProverData> data;
+  data.push_back(basefold_commit(params, tables_a));
+  data.push_back(basefold_commit(params, tables_c));
+  data.push_back(basefold_commit(params, tables_b));
+  const std::vector<const BasefoldProverData*> ptrs = {&data[0], &data[1], &data[2]};
+  Transcript pt = testing::prefix_transcript();
+  const BasefoldOpening o = basefold_open(ptrs, point, pt);
+  const auto claims = testing::claims_for(ptrs, o);
+  auto verify = [&](const std::vector<BasefoldGroupClaim>& c, const BasefoldProof& proof) {
+    Transcript vt = testing::prefix_transcript();
+    return basefold_verify(params, c, point, proof, vt);
+  };
+  // Two batches: groups 0 and 2 (n = 11, M = 3), group 1.
+  ASSERT_EQ(o.proof.groups.size(), 2u);
+  ASSERT_EQ(o.proof.groups[0].commitment_openings.size(), 2u);
+  EXPECT_EQ(verify(claims, o.proof), Status::kOk);
+  {
+    const std::vector<std::uint8_t> bytes = o.proof.serialize();
+    BasefoldProof parsed;
+    ASSERT_EQ(BasefoldProof::parse(bytes, params, basefold_shapes(claims), parsed), Status::kOk);
+    EXPECT_EQ(parsed.serialize(), bytes);
+  }
+  for (const std::size_t g : {std::size_t{0}, std::size_t{2}}) {
+    for (std::size_t j = 0; j < 3; ++j) {
+      auto lie = claims;
+      lie[g].values[j] += Fp3::one();
+      EXPECT_TRUE(rejected(verify(lie, o.proof))) << g << " " << j;
+    }
+  }
+  // A tampered leaf of the second group's opening, the two openings swapped.
+  BasefoldProof bad = o.proof;
+  bad.groups[0].commitment_openings[1].leaf_values[5] += Fp::one();
+  EXPECT_EQ(verify(claims, bad), Status::kRootMismatch);
+  bad = o.proof;
+  std::swap(bad.groups[0].commitment_openings[0], bad.groups[0].commitment_openings[1]);
+  EXPECT_TRUE(rejected(verify(claims, bad)));
+  // The same-shape groups presented in the other order.
+  auto swapped = claims;
+  std::swap(swapped[0], swapped[2]);
+  EXPECT_TRUE(rejected(verify(swapped, o.proof)));
+  // One opening missing from the batch.
+  bad = o.proof;
+  bad.groups[0].commitment_openings.pop_back();
+  EXPECT_EQ(verify(claims, bad), Status::kMalformed);
+  // The second group's committed word corrupted in many positions, the
+  // opening otherwise honest: the combined fold catches it.
+  std::vector<Fp> corrupted = word_b;
+  for (std::size_t i = 0; i < corrupted.size(); i += 3) corrupted[i] = rng.fp();
+  std::vector<BasefoldProverData> cdata;
+  cdata.push_back(basefold_commit(params, tables_a));
+  cdata.push_back(basefold_commit(params, tables_c));
+  cdata.push_back(BasefoldProverData::from_word_unchecked(params, tables_b, corrupted));
+  const std::vector<const BasefoldProverData*> cptrs = {&cdata[0], &cdata[1], &cdata[2]};
+  Transcript cpt = testing::prefix_transcript();
+  const BasefoldOpening co = basefold_open(cptrs, point, cpt);
+  EXPECT_EQ(verify(testing::claims_for(cptrs, co), co.proof), Status::kFoldMismatch);
+}
+
 // -------------------------------------------------------- corrupted words
 
 TEST(BasefoldAdversarial, CodewordCorruptedInAFewPositions) {
@@ -387,7 +458,7 @@ TEST(BasefoldAdversarial, QueryAnswersForOtherRepeatedOrOutOfRangeLeaves) {
     }
   }
   // Recover the honest indices by replaying the transcript (the prover's view).
-  const BasefoldCommitmentOpening& honest_open = in.opening.proof.groups[0].commitment_opening;
+  const BasefoldCommitmentOpening& honest_open = in.opening.proof.groups[0].commitment_openings[0];
   const std::size_t width = std::size_t{1} << layout.layers[0].log_arity;
   const std::size_t q = honest_open.leaf_values.size() / width;
   ASSERT_EQ(q, layout.num_queries);
@@ -405,8 +476,8 @@ TEST(BasefoldAdversarial, QueryAnswersForOtherRepeatedOrOutOfRangeLeaves) {
   std::vector<std::size_t> other;
   for (std::size_t m = 0; m < q; ++m) other.push_back(2 * m + 1);
   BasefoldProof bad = in.opening.proof;
-  bad.groups[0].commitment_opening.leaf_values = leaf_values(other);
-  bad.groups[0].commitment_opening.paths = in.data->tree().open(other);
+  bad.groups[0].commitment_openings[0].leaf_values = leaf_values(other);
+  bad.groups[0].commitment_openings[0].paths = in.data->tree().open(other);
   EXPECT_TRUE(rejected(in.verify(bad)));
   // A repeated leaf: q leaves' worth of values, the first leaf twice.
   std::vector<std::size_t> first(other.begin(), other.end() - 1);
@@ -414,8 +485,8 @@ TEST(BasefoldAdversarial, QueryAnswersForOtherRepeatedOrOutOfRangeLeaves) {
   const std::vector<Fp> again = leaf_values({first.front()});
   dup.insert(dup.begin(), again.begin(), again.end());
   bad = in.opening.proof;
-  bad.groups[0].commitment_opening.leaf_values = dup;
-  bad.groups[0].commitment_opening.paths = in.data->tree().open(first);
+  bad.groups[0].commitment_openings[0].leaf_values = dup;
+  bad.groups[0].commitment_openings[0].paths = in.data->tree().open(first);
   EXPECT_TRUE(rejected(in.verify(bad)));
   // The verifier checks openings only against indices it drew itself:
   // merkle_verify refuses out-of-range and repeated indices outright.
@@ -435,10 +506,10 @@ TEST(BasefoldAdversarial, QueryAnswersForOtherRepeatedOrOutOfRangeLeaves) {
 TEST(BasefoldAdversarial, MerkleLeafOfTheWrongLength) {
   const Instance in = honest(basefold_default_params(), 13, 2, 871);
   BasefoldProof bad = in.opening.proof;
-  bad.groups[0].commitment_opening.leaf_values.pop_back();
+  bad.groups[0].commitment_openings[0].leaf_values.pop_back();
   EXPECT_EQ(in.verify(bad), Status::kWrongLength);
   bad = in.opening.proof;
-  bad.groups[0].commitment_opening.leaf_values.push_back(Fp::zero());
+  bad.groups[0].commitment_openings[0].leaf_values.push_back(Fp::zero());
   EXPECT_EQ(in.verify(bad), Status::kWrongLength);
   bad = in.opening.proof;
   bad.groups[0].layer_openings[0].leaf_values.pop_back();
@@ -513,7 +584,7 @@ TEST(BasefoldAdversarial, TamperedLayerCapsAndPaths) {
   bad.groups[0].layer_caps.pop_back();
   EXPECT_EQ(in.verify(bad), Status::kMalformed);
   bad = in.opening.proof;
-  bad.groups[0].commitment_opening.paths.siblings[7][0] ^= 0x80;
+  bad.groups[0].commitment_openings[0].paths.siblings[7][0] ^= 0x80;
   EXPECT_EQ(in.verify(bad), Status::kRootMismatch);
   bad = in.opening.proof;
   bad.groups[0].layer_openings[1].paths.siblings.pop_back();

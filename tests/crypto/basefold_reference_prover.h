@@ -155,10 +155,11 @@ inline ReferenceOpening reference_open(const BasefoldParams& params, const Refer
       kBasefoldLabelQueryIndices, std::uint64_t{1} << l0.log_leaves, layout.num_queries);
   std::vector<std::size_t> leaves(drawn.begin(), drawn.end());
   const std::size_t w0 = std::size_t{1} << l0.log_arity;
+  BasefoldCommitmentOpening& opening0 = g.commitment_openings.emplace_back();
   for (const std::size_t leaf : leaves) {
-    for (std::size_t k = 0; k < w0; ++k) g.commitment_opening.leaf_values.push_back(in.commit_word[leaf * w0 + k]);
+    for (std::size_t k = 0; k < w0; ++k) opening0.leaf_values.push_back(in.commit_word[leaf * w0 + k]);
   }
-  g.commitment_opening.paths = tree0.open(leaves);
+  opening0.paths = tree0.open(leaves);
   for (std::size_t j = 1; j < layout.layers.size(); ++j) {
     const unsigned a = layout.layers[j].log_arity;
     std::vector<std::size_t> next;

@@ -105,6 +105,27 @@ TEST(Basefold, CompletenessBatchesUpTo64) {
   }
 }
 
+// Groups of one shape batched in one opening cost one group's folded
+// layers plus a commitment opening per group: smaller than opening them in
+// separate proofs.
+TEST(Basefold, SameShapeGroupsShareOneBatch) {
+  TestRng rng(705);
+  const BasefoldParams params = basefold_default_params();
+  std::vector<std::vector<std::vector<Fp>>> groups;
+  for (int g = 0; g < 3; ++g) groups.push_back(testing::random_tables(rng, 14, 4));
+  const auto point = rng.fp3s(14);
+  const RoundTrip together = round_trip(params, groups, point);
+  EXPECT_EQ(together.status, Status::kOk);
+  EXPECT_EQ(together.opening.proof.groups.size(), 1u);
+  std::size_t separate = 0;
+  for (const auto& g : groups) {
+    const RoundTrip one = round_trip(params, {g}, point);
+    EXPECT_EQ(one.status, Status::kOk);
+    separate += one.proof_bytes;
+  }
+  EXPECT_LT(together.proof_bytes * 3, separate * 2) << together.proof_bytes << " vs " << separate;
+}
+
 TEST(Basefold, SeveralSizesUnderOneTranscript) {
   TestRng rng(704);
   // Groups in any order, repeated sizes allowed, each opened at the prefix
