@@ -39,6 +39,14 @@ MerkleTree build_tree(const BasefoldLayout& layout, std::span<const Fp> word) {
   return MerkleTree::commit(std::span<const std::span<const Fp>>(columns), std::size_t{1} << l.log_arity, l.cap_log);
 }
 
+// basefold_encode into `out` (2^b times the table's size).
+void rs_encode_from_table(std::span<const Fp> table, unsigned log_blowup, std::span<Fp> out) {
+  std::vector<Fp> coeffs = large_vector<Fp>(table.size());
+  std::copy(table.begin(), table.end(), coeffs.begin());
+  moebius_transform(coeffs);
+  rs_encode_into(coeffs, log_blowup, Fp::one(), out);
+}
+
 }  // namespace
 
 std::vector<std::uint8_t> BasefoldCommitment::serialize() const {
@@ -101,11 +109,8 @@ BasefoldProverData BasefoldProverData::from_word_unchecked(const BasefoldParams&
 }
 
 std::vector<Fp> basefold_encode(std::span<const Fp> table, unsigned log_blowup) {
-  std::vector<Fp> coeffs = large_vector<Fp>(table.size());
-  std::copy(table.begin(), table.end(), coeffs.begin());
-  moebius_transform(coeffs);
   std::vector<Fp> word = large_vector<Fp>(table.size() << log_blowup);
-  rs_encode_into(coeffs, log_blowup, Fp::one(), word);
+  rs_encode_from_table(table, log_blowup, word);
   return word;
 }
 
@@ -196,8 +201,31 @@ void basefold_stack_blocks(std::span<Fp> values, unsigned stack_vars, unsigned l
 BasefoldProverData basefold_commit(const BasefoldParams& params, std::vector<std::vector<Fp>> tables) {
   const unsigned num_vars = checked_num_vars(params, tables);
   BasefoldLayout layout = BasefoldLayout::make(params, num_vars, tables.size());
-  std::vector<Fp> word = tables.size() == 1 ? basefold_encode(tables.front(), params.log_blowup)
-                                            : basefold_encode(basefold_stacked_table(tables), params.log_blowup);
+  // Member by member into the blocks of the stacked codeword, then every
+  // block transformed (basefold_stack_blocks): one member's scratch at a time
+  // instead of the stacked table and its coefficients (tested equal to
+  // basefold_encode(basefold_stacked_table(tables))).
+  const unsigned stack = layout.stack_vars;
+  const std::size_t width = std::size_t{1} << stack;
+  const std::size_t positions = tables.front().size() << params.log_blowup;  // per member
+  std::vector<Fp> word = large_vector<Fp>(positions << stack);
+  if (stack == 0) {
+    rs_encode_from_table(tables.front(), params.log_blowup, word);
+  } else {
+    std::vector<Fp> member = large_vector<Fp>(positions);
+    for (std::size_t j = 0; j < width; ++j) {
+      if (j < tables.size()) {
+        rs_encode_from_table(tables[j], params.log_blowup, member);
+      } else {
+        std::fill(member.begin(), member.end(), Fp::zero());
+      }
+      tbb::parallel_for(tbb::blocked_range<std::size_t>(0, positions, std::size_t{1} << 14),
+                        [&](const tbb::blocked_range<std::size_t>& r) {
+                          for (std::size_t m = r.begin(); m < r.end(); ++m) word[(m << stack) + j] = member[m];
+                        });
+    }
+    basefold_stack_blocks(word, stack, layout.layers.front().log_domain, 0);
+  }
   MerkleTree tree = build_tree(layout, word);
   return BasefoldProverData(params, std::move(layout), std::move(tables), std::move(word), std::move(tree));
 }

@@ -65,6 +65,13 @@ Status BasefoldParams::check_shape(unsigned num_vars, std::size_t num_polys) con
   return check_size(num_vars + basefold_stack_vars(num_polys));
 }
 
+std::size_t basefold_max_polys(const BasefoldParams& params, unsigned num_vars) noexcept {
+  if (params.check_size(num_vars) != Status::kOk) return 0;
+  unsigned stack = 0;
+  while (stack < 16 && params.check_size(num_vars + stack + 1) == Status::kOk) ++stack;
+  return std::size_t{1} << stack;
+}
+
 std::array<std::uint64_t, 8> BasefoldParams::words() const noexcept {
   return {static_cast<std::uint64_t>(security),
           log_blowup,

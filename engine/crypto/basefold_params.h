@@ -50,6 +50,13 @@ inline constexpr unsigned kMaxBasefoldLogBlowup = 8;
 // stacked group (section 7.2). 0 for one polynomial.
 unsigned basefold_stack_vars(std::size_t num_polys) noexcept;
 
+struct BasefoldParams;
+// The most polynomials a group in num_vars variables can stack under
+// `params` (check_shape passes), 0 if none: min(2^16, 2^(max - n)). Verifiers
+// that bound groups whose size the prover picks (range limb groups) check
+// the security floor at this worst case.
+std::size_t basefold_max_polys(const BasefoldParams& params, unsigned num_vars) noexcept;
+
 struct BasefoldParams {
   BasefoldSecurity security = BasefoldSecurity::kUniqueDecoding;
   unsigned log_blowup = 2;            // rate rho = 2^-log_blowup

@@ -128,9 +128,9 @@ Status rank_check_security(const crypto::BasefoldParams& params, const RankBatch
     std::vector<crypto::BasefoldGroupShape> groups = rank_opening_shapes(base, candidate, cl);
     groups.push_back({cl.u_vars(), cl.size()});
     groups.push_back({cl.v_vars(), cl.size()});
-    groups.push_back({cl.block_vars, crypto::kMaxBasefoldPolys});
-    groups.push_back({cl.u_vars(), crypto::kMaxBasefoldPolys});
-    groups.push_back({cl.v_vars(), crypto::kMaxBasefoldPolys});
+    groups.push_back({cl.block_vars, crypto::basefold_max_polys(params, cl.block_vars)});
+    groups.push_back({cl.u_vars(), crypto::basefold_max_polys(params, cl.u_vars())});
+    groups.push_back({cl.v_vars(), crypto::basefold_max_polys(params, cl.v_vars())});
     for (const crypto::BasefoldGroupShape& g : groups) {
       if (const Status s = check(g.num_vars, g.num_polys); s != Status::kOk) return s;
     }

@@ -3,6 +3,7 @@
 // labelled and never the default, range checks, and the derived layouts.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -48,6 +49,15 @@ TEST(BasefoldParams, DefaultsAreProvenAndReach100BitsForEverySize) {
   EXPECT_EQ(basefold_stack_vars(2), 1u);
   EXPECT_EQ(basefold_stack_vars(3), 2u);
   EXPECT_EQ(basefold_stack_vars(kMaxBasefoldPolys), 16u);
+  // The largest stack of every size passes the floor (what verifiers check
+  // for prover-sized range limb groups).
+  for (unsigned n = 0; n <= kMaxBasefoldVars; ++n) {
+    const std::size_t most = basefold_max_polys(p, n);
+    EXPECT_EQ(most, std::size_t{1} << std::min(16u, kMaxBasefoldVars - n)) << n;
+    EXPECT_EQ(basefold_check_security(p, n, most), Status::kOk) << n;
+    EXPECT_EQ(p.check_shape(n, most + 1), Status::kBadParameters) << n;
+  }
+  EXPECT_EQ(basefold_max_polys(p, kMaxBasefoldVars + 1), 0u);
 }
 
 TEST(BasefoldParams, QueryCountsFollowTheUniqueDecodingBound) {

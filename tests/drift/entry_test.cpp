@@ -421,5 +421,22 @@ TEST(EntrySecurityFloor, SmallParametersAreRefusedByDefault) {
   EXPECT_EQ(r.status, DriftStatus::kInsecureParameters);
 }
 
+// Regression (stacked groups): the floor is checked at the largest range
+// limb group a class of this size can produce. That bound was 2^16
+// polynomials, which a stacked group of 2^16 x 2^16 entries cannot reach, so
+// every max-abs claim on a tensor of more than 2^14 entries was refused as
+// "below the floor" with the proven default parameters.
+TEST(EntrySecurityFloor, DefaultParametersPassForLargeTensors) {
+  for (const std::uint64_t side : {std::uint64_t{64}, std::uint64_t{256}}) {  // n = 12 and 16
+    const Pair p = sparse_pair(19, {side, side}, 4, 10);
+    const EntryStatement st = statement(true, 20, true);
+    const EntryLayout layout = layout_of(p.base, p.cand, st);
+    EXPECT_EQ(entry_check_security(crypto::basefold_default_params(), layout, p.base.commitment, p.cand.commitment,
+                                   st, crypto::kBasefoldTargetBits),
+              crypto::Status::kOk)
+        << side;
+  }
+}
+
 }  // namespace
 }  // namespace fti::drift
