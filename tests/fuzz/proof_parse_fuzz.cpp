@@ -73,7 +73,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       break;
     }
     case 3: {
-      const BasefoldGroupShape shapes[] = {{4, 2}, {2, 1}};  // two sizes in one opening
+      // Two sizes in one opening, and two groups of one shape (a batch of two).
+      const BasefoldGroupShape shapes[] = {{4, 2}, {2, 1}, {4, 2}};
       BasefoldProof p;
       require_round_trip(BasefoldProof::parse(in, small_params(), shapes, p), p, in);
       break;
