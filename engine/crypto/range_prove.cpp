@@ -5,6 +5,7 @@
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_reduce.h>
 
+#include "engine/crypto/large_buffer.h"
 #include "engine/crypto/logup_gkr.h"
 #include "engine/crypto/multilinear.h"
 #include "engine/crypto/range.h"
@@ -41,17 +42,38 @@ RangeReduction range_reduce(const RangeProverData& data, Transcript& transcript)
   range_absorb_statement(transcript, statement, data.bindings(), data.commitment());
   const Fp3 alpha = transcript.challenge_fp3(kRangeLabelLookupChallenge);
 
-  // The LogUp instances in layout order (section 8.3).
-  std::vector<LogupInput> inputs;
-  inputs.reserve(layout.instance_vars.size());
+  // The LogUp instances (section 8.3): one per bundle, slot s of a bundle at
+  // s 2^n + x with its shift added; padding slots have numerator 0.
   const std::uint64_t table_size = std::uint64_t{1} << statement.limb_bits;
+  std::vector<std::vector<Fp>> bundle_values(layout.bundles.size()), bundle_numerators(layout.bundles.size());
+  for (std::size_t b = 0; b < layout.bundles.size(); ++b) {
+    const RangeBundle& bundle = layout.bundles[b];
+    const std::size_t slots = std::size_t{1} << bundle.stack_vars;
+    bundle_values[b] = large_vector<Fp>(slots << bundle.num_vars);
+    std::fill(bundle_values[b].begin(), bundle_values[b].end(), Fp::zero());
+    if (bundle.members < slots) {
+      bundle_numerators[b] = large_vector<Fp>(slots << bundle.num_vars);
+      std::fill(bundle_numerators[b].begin(), bundle_numerators[b].end(), Fp::zero());
+      std::fill_n(bundle_numerators[b].begin(), bundle.members << bundle.num_vars, Fp::one());
+    }
+  }
   for (std::size_t j = 0; j < statement.vectors.size(); ++j) {
     const RangeVectorLayout& v = layout.vectors[j];
-    for (const std::vector<Fp>& limb : data.lower_limbs(j)) inputs.push_back({{}, limb, Fp::zero()});
-    inputs.push_back({{}, data.top_limb(j), Fp::zero()});
-    if (v.top_shifted) {
-      inputs.push_back({{}, data.top_limb(j), Fp::from_u64(table_size - (std::uint64_t{1} << v.top_bits))});
-    }
+    const unsigned n = statement.vectors[j].num_vars;
+    std::vector<Fp>& values = bundle_values[v.bundle];
+    std::size_t slot = v.first_slot;
+    auto place = [&](std::span<const Fp> limb, Fp shift) {
+      Fp* out = values.data() + (slot++ << n);
+      for (std::size_t x = 0; x < limb.size(); ++x) out[x] = limb[x] + shift;
+    };
+    for (const std::vector<Fp>& limb : data.lower_limbs(j)) place(limb, Fp::zero());
+    place(data.top_limb(j), Fp::zero());
+    if (v.top_shifted) place(data.top_limb(j), Fp::from_u64(table_size - (std::uint64_t{1} << v.top_bits)));
+  }
+  std::vector<LogupInput> inputs;
+  inputs.reserve(layout.instance_vars.size());
+  for (std::size_t b = 0; b < layout.bundles.size(); ++b) {
+    inputs.push_back({bundle_numerators[b], bundle_values[b], Fp::zero()});
   }
   inputs.push_back({data.multiplicities(), data.table(), Fp::zero()});
   LogupGkrProverOutput gkr = logup_gkr_prove(alpha, inputs, transcript);

@@ -29,7 +29,8 @@ RangeSoundness range_soundness(const BasefoldParams& params, const RangeStatemen
   s.num_vars = schedule.num_vars();
 
   const double table = std::ldexp(1.0, static_cast<int>(statement.limb_bits));
-  s.lookup_bits = log2_field() - std::log2(static_cast<double>(layout.num_lookups) + table);
+  // Every leaf of the merged instances counts, padding included (section 8.8).
+  s.lookup_bits = log2_field() - std::log2(static_cast<double>(layout.num_leaves) + table);
   double gkr = 0;
   for (unsigned j = 0; j < schedule.num_vars(); ++j) {
     gkr += 3.0 * static_cast<double>(schedule.active_count(j)) - 1.0 + 3.0 * j;

@@ -36,7 +36,12 @@ RangeLayout RangeLayout::make(const RangeStatement& statement) {
     v.top_bits = spec.bits - bits_l * (v.num_limbs - 1);
     v.top_shifted = v.top_bits < bits_l;
     v.offset = spec.is_signed ? std::uint64_t{1} << (spec.bits - 1) : 0;
-    v.first_instance = l.instance_vars.size();
+    std::size_t b = 0;
+    while (b < l.bundles.size() && l.bundles[b].num_vars != spec.num_vars) ++b;
+    if (b == l.bundles.size()) l.bundles.push_back({spec.num_vars, 0, 0});
+    v.bundle = b;
+    v.first_slot = l.bundles[b].members;
+    l.bundles[b].members += v.num_instances();
     v.first_limb = l.num_committed_limbs;
     if (v.num_limbs >= 2) {
       // The first group of this size with room: its stacked polynomial stays within 2^30 entries.
@@ -52,12 +57,17 @@ RangeLayout RangeLayout::make(const RangeStatement& statement) {
       l.limb_groups[g].num_polys += v.committed_limbs();
     }
     l.num_committed_limbs += v.committed_limbs();
-    for (std::size_t i = 0; i < v.num_instances(); ++i) l.instance_vars.push_back(spec.num_vars);
     l.num_lookups += std::uint64_t{v.num_instances()} << spec.num_vars;
     l.num_vars = std::max(l.num_vars, spec.num_vars);
     l.vectors.push_back(v);
   }
   l.num_limb_groups = l.limb_groups.size();
+  // Fewer than 2^40 lookups, so every bundle has n + k <= 40 (kMaxLogupVars).
+  for (RangeBundle& b : l.bundles) {
+    b.stack_vars = basefold_stack_vars(b.members);
+    l.instance_vars.push_back(b.num_vars + b.stack_vars);
+    l.num_leaves += std::uint64_t{1} << (b.num_vars + b.stack_vars);
+  }
   l.table_instance = l.instance_vars.size();
   l.instance_vars.push_back(bits_l);
   return l;

@@ -62,7 +62,8 @@ struct RangeVectorLayout {
   unsigned top_bits = 0;                   // c = b - L (K - 1)
   bool top_shifted = false;                // c < L: the shifted lookup top + 2^L - 2^c
   std::uint64_t offset = 0;                // o: 2^(b-1) when signed
-  std::size_t first_instance = 0;          // LogUp instances of this vector start here
+  std::size_t bundle = 0;                  // its LogUp instances are slots of this bundle,
+  std::size_t first_slot = 0;              // consecutive from this one
   std::size_t first_limb = 0;              // index of l_0 in the flat list of committed limbs
   std::size_t limb_group = kRangeNoGroup;  // Basefold group of the lower limbs (K >= 2)
   std::size_t limb_offset = 0;             // index of l_0 among that group's polynomials
@@ -79,17 +80,30 @@ struct RangeLimbGroup {
   friend bool operator==(const RangeLimbGroup&, const RangeLimbGroup&) = default;
 };
 
+// The LogUp instances of one size n merged into one (section 8.3): slot s
+// holds instance s's 2^n entries at s 2^n + x, the shift folded into its
+// values; the 2^k - members padding slots have numerator 0. The GKR then
+// costs per layer one set of child values per bundle, not per instance.
+struct RangeBundle {
+  unsigned num_vars = 0;    // n
+  unsigned stack_vars = 0;  // k = ceil(log2 members)
+  std::size_t members = 0;  // real instances
+  friend bool operator==(const RangeBundle&, const RangeBundle&) = default;
+};
+
 struct RangeLayout {
   unsigned limb_bits = 0;
   std::vector<RangeVectorLayout> vectors;
-  std::vector<unsigned> instance_vars;  // every LogUp instance; the table is last
-  std::size_t table_instance = 0;
+  std::vector<RangeBundle> bundles;     // by n, in order of first use
+  std::vector<unsigned> instance_vars;  // every LogUp instance: the bundles (n + k), then the table
+  std::size_t table_instance = 0;       // bundles.size()
   std::vector<RangeLimbGroup> limb_groups;  // by n_j, in order of first use; a new one when a group's
                                             // stacked size would pass 2^30 entries
   std::size_t num_limb_groups = 0;          // limb_groups.size()
   std::size_t num_committed_limbs = 0;  // sum of K_j - 1
   unsigned num_vars = 0;                // max(n_j, L): the length of the final point
   std::uint64_t num_lookups = 0;        // sum_j (K_j + shifted_j) 2^(n_j)
+  std::uint64_t num_leaves = 0;         // sum over bundles of 2^(n + k): lookups and padding
 
   // Throws std::invalid_argument if statement.check() fails.
   static RangeLayout make(const RangeStatement& statement);

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "engine/crypto/logup_gkr.h"
+#include "engine/crypto/multilinear.h"
 #include "engine/crypto/range.h"
 
 namespace fti::crypto {
@@ -49,26 +50,43 @@ Status check_roots(const RangeLayout& layout, std::span<const Fp3> roots) {
 }
 
 // The input claims the GKR left against the prover's evaluations (section 8.6, step 6).
+// A bundle's claim is at (r_<n, r_[n, n+k)): with e_s = eq(r_[n, n+k), s), its
+// numerator is sum_{s < members} e_s and its denominator
+// alpha - sum_{s < members} e_s a_s(r_<n) (padding slots: numerator 0, value 0).
 Status check_inputs(const RangeStatement& statement, const RangeLayout& layout, const Fp3& alpha,
                     const LogupGkrClaims& gkr, const RangeReductionProof& proof) {
   const unsigned bits_l = statement.limb_bits;
   auto expect = [&](std::size_t instance, const Fp3& numerator, const Fp3& value) {
     return gkr.inputs[instance] == LogupFraction{numerator, alpha - value};
   };
+  // Every slot's value a_s(r_<n): lower limbs, top limb, shifted top.
+  std::vector<std::vector<Fp3>> slots(layout.bundles.size());
+  for (std::size_t b = 0; b < layout.bundles.size(); ++b) slots[b].resize(layout.bundles[b].members);
   for (std::size_t j = 0; j < layout.vectors.size(); ++j) {
     const RangeVectorLayout& v = layout.vectors[j];
+    std::vector<Fp3>& out = slots[v.bundle];
     Fp3 rest = proof.value_evaluations[j] + Fp3(Fp::from_u64(v.offset));
     for (unsigned k = 0; k < v.committed_limbs(); ++k) {
       const Fp3& limb = proof.limb_evaluations[v.first_limb + k];
-      if (!expect(v.first_instance + k, Fp3::one(), limb)) return Status::kEvaluationMismatch;
+      out[v.first_slot + k] = limb;
       rest -= limb * Fp::from_u64(std::uint64_t{1} << (bits_l * k));
     }
     const Fp3 top = rest * Fp::from_u64(std::uint64_t{1} << (bits_l * v.committed_limbs())).inverse();
-    if (!expect(v.first_instance + v.committed_limbs(), Fp3::one(), top)) return Status::kEvaluationMismatch;
+    out[v.first_slot + v.committed_limbs()] = top;
     if (v.top_shifted) {
       const Fp shift = Fp::from_u64((std::uint64_t{1} << bits_l) - (std::uint64_t{1} << v.top_bits));
-      if (!expect(v.first_instance + v.num_limbs, Fp3::one(), top + Fp3(shift))) return Status::kEvaluationMismatch;
+      out[v.first_slot + v.num_limbs] = top + Fp3(shift);
     }
+  }
+  for (std::size_t b = 0; b < layout.bundles.size(); ++b) {
+    const RangeBundle& bundle = layout.bundles[b];
+    const std::vector<Fp3> eq = eq_table(std::span<const Fp3>(gkr.point).subspan(bundle.num_vars, bundle.stack_vars));
+    Fp3 numerator = Fp3::zero(), value = Fp3::zero();
+    for (std::size_t s = 0; s < bundle.members; ++s) {
+      numerator += eq[s];
+      value += eq[s] * slots[b][s];
+    }
+    if (!expect(b, numerator, value)) return Status::kEvaluationMismatch;
   }
   // The table's multilinear extension: t(r) = sum_i 2^i r_i.
   Fp3 t = Fp3::zero();

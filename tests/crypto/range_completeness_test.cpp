@@ -86,6 +86,26 @@ TEST(Range, ManyVectorsOfMixedSizesAndWidthsInOneArgument) {
   EXPECT_EQ(f.verify_bytes(f.bytes), Status::kOk);
 }
 
+// The instances of one size are one merged LogUp instance (PROTOCOL 8.3):
+// 8 times the vectors add 3 index variables to the GKR, not 8 times its
+// per-instance child values, and the merged proof still verifies.
+TEST(Range, InstancesOfOneSizeAreMergedIntoOneBundle) {
+  TestRng rng(79);
+  auto gkr_bytes = [&](std::size_t count) {
+    RangeStatement st;
+    st.limb_bits = 8;
+    st.vectors.assign(count, {8, 32, true});  // 4 limbs each
+    std::vector<std::vector<Fp>> tables;
+    for (const auto& v : st.vectors) tables.push_back(in_range_values(rng, v));
+    const RangeFixture f = prove_standalone(st, tables);
+    EXPECT_EQ(f.verify_bytes(f.bytes), Status::kOk) << count;
+    EXPECT_EQ(RangeLayout::make(st).bundles.size(), 1u);
+    return f.proof.reduction.gkr.serialize().size();
+  };
+  const std::size_t few = gkr_bytes(4), many = gkr_bytes(32);
+  EXPECT_LT(many * 2, few * 3) << few << " -> " << many;
+}
+
 TEST(Range, LimbGroupsBySizeWithInterleavedSizes) {
   // Sizes 4, 6, 4, 6, 4, every vector with K >= 2: two limb groups, each
   // holding its vectors' limbs in vector order (limb_offset), and the

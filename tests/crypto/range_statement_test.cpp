@@ -36,8 +36,17 @@ TEST(RangeStatement, LayoutOfTheLimbs) {
     EXPECT_EQ(v.top_bits, r.c) << r.bits << "/" << r.limb_bits;
     EXPECT_EQ(v.top_shifted, r.shifted) << r.bits << "/" << r.limb_bits;
     EXPECT_EQ(v.offset, std::uint64_t{1} << (r.bits - 1));
-    EXPECT_EQ(l.instance_vars.size(), r.k + (r.shifted ? 1u : 0u) + 1);
-    EXPECT_EQ(l.num_lookups, std::uint64_t{r.k + (r.shifted ? 1u : 0u)} << 10);
+    // One bundle (all instances of n = 10 merged) and the table.
+    const unsigned instances = r.k + (r.shifted ? 1u : 0u);
+    ASSERT_EQ(l.bundles.size(), 1u);
+    EXPECT_EQ(l.bundles[0].members, instances);
+    EXPECT_EQ(l.bundles[0].stack_vars, basefold_stack_vars(instances));
+    EXPECT_EQ(v.bundle, 0u);
+    EXPECT_EQ(v.first_slot, 0u);
+    EXPECT_EQ(l.instance_vars.size(), 2u);
+    EXPECT_EQ(l.instance_vars.front(), 10u + basefold_stack_vars(instances));
+    EXPECT_EQ(l.num_lookups, std::uint64_t{instances} << 10);
+    EXPECT_EQ(l.num_leaves, std::uint64_t{1} << (10 + basefold_stack_vars(instances)));
     EXPECT_EQ(l.table_instance, l.instance_vars.size() - 1);
     EXPECT_EQ(l.instance_vars.back(), r.limb_bits);
     EXPECT_EQ(l.num_vars, std::max(10u, r.limb_bits));
@@ -73,19 +82,20 @@ TEST(RangeStatement, SoundnessAtTheLargestSizesMeetsTheTarget) {
   RangeStatement big;
   big.vectors.assign(511, {30, 32, true});
   const RangeSoundness s = range_soundness(params, big);
-  EXPECT_NEAR(s.lookup_bits, log_field - std::log2(511.0 * 2 * std::ldexp(1.0, 30) + 65536), 1e-9);
+  // 1022 instances of 2^30 entries: one bundle of 1024 slots, 2^40 leaves with the padding.
+  EXPECT_NEAR(s.lookup_bits, log_field - std::log2(std::ldexp(1.0, 40) + 65536), 1e-9);
   EXPECT_GT(s.lookup_bits, 151.9);
   EXPECT_GT(s.gkr_bits, 165.0);
   EXPECT_GE(s.opening_bits, 100.0);
   EXPECT_GE(s.total_bits, 100.0);
   EXPECT_NEAR(s.total_bits, s.opening_bits, 1e-6);  // the opening dominates by ~50 bits
-  EXPECT_EQ(s.num_vars, 30u);
+  EXPECT_EQ(s.num_vars, 40u);  // the bundle's 30 + 10 variables
   // Bit decomposition (L = 1) of 1024 vectors: the most instances.
   RangeStatement bits;
   bits.limb_bits = 1;
   bits.vectors.assign(kMaxRangeVectors, {20, 32, false});
   const RangeSoundness b = range_soundness(params, bits);
-  EXPECT_EQ(b.num_instances, 32u * kMaxRangeVectors + 1);
+  EXPECT_EQ(b.num_instances, 2u);  // 32 x 1024 instances of n = 20 in one bundle, and the table
   EXPECT_GT(b.gkr_bits, 165.0);
   EXPECT_GE(b.total_bits, 100.0);
   for (const unsigned n : {0u, 10u, 20u, 30u}) {
@@ -118,8 +128,8 @@ TEST(RangeStatement, PinnedProofDigest) {
   for (std::uint64_t i = 0; i < 8; ++i) t[1].push_back(Fp::from_u64(0xFFFF'FFFFULL - i * 0x1357'9BDFULL));
   const testing::RangeFixture f = testing::prove_standalone(st, t, basefold_default_params());
   EXPECT_EQ(f.verify_bytes(f.bytes), Status::kOk);
-  EXPECT_EQ(hex(sha256(f.bytes)), "8c6f31fd7ee8887d7ff61878897937fffcb41b51b40975cbca08d5c3de8ef45a");
-  EXPECT_EQ(f.bytes.size(), 29552u);
+  EXPECT_EQ(hex(sha256(f.bytes)), "b35a929dd5a8c37879a018611e5339a1b18093a028e0a4289372a7d176a7fc43");
+  EXPECT_EQ(f.bytes.size(), 27808u);
 }
 
 }  // namespace
