@@ -19,7 +19,8 @@ std::size_t next_chunk(std::size_t remaining, std::size_t limit) {
 }  // namespace
 
 unsigned max_group_vars(const crypto::BasefoldParams& params) noexcept {
-  return std::min(crypto::kMaxBasefoldVars, crypto::kMaxLogNttSize - std::min(params.log_blowup, crypto::kMaxLogNttSize));
+  const unsigned blowup = std::min(params.log_blowup, crypto::kMaxLogNttSize);
+  return std::min(crypto::kMaxBasefoldVars, crypto::kMaxLogNttSize - blowup);
 }
 
 std::vector<GroupPlan> plan_groups(std::span<const unsigned> num_vars, std::size_t max_polys,

@@ -46,7 +46,7 @@ std::vector<Fp3> eq_table_large(std::span<const Fp3> point) {
   return t;
 }
 
-// h(X) = eqp * eq1(X, z_i) * (g0 + X (g1 - g0)) at X = 0, 1, 2 (section 7.5, step 4).
+// h(X) = eqp * eq1(X, p_i) * (g0 + X (g1 - g0)) at X = 0, 1, 2 (section 7.5, step 3).
 std::vector<Fp3> round_message(const Fp3& eqp, const Fp3& z, const Fp3& g0, const Fp3& g1) {
   const Fp3 one = Fp3::one();
   return {eqp * (one - z) * g0, eqp * z * g1, eqp * (z + z + z - one) * (g1 + g1 - g0)};
@@ -165,9 +165,12 @@ class BatchProver {
     r_.push_back(r);
     eqp *= eq1(r, point_[i]);
     std::vector<Fp3> folded = large_vector<Fp3>(pairs);
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, pairs, kGrain), [&](const tbb::blocked_range<std::size_t>& rg) {
-      for (std::size_t b = rg.begin(); b < rg.end(); ++b) folded[b] = f[2 * b] + r * (f[2 * b + 1] - f[2 * b]);
-    });
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, pairs, kGrain),
+                      [&](const tbb::blocked_range<std::size_t>& rg) {
+                        for (std::size_t b = rg.begin(); b < rg.end(); ++b) {
+                          folded[b] = f[2 * b] + r * (f[2 * b + 1] - f[2 * b]);
+                        }
+                      });
     f = std::move(folded);
     if (const std::size_t next = basefold_layer_completed_by(layout_, i); next != 0) commit_layer(next, t, out);
   }

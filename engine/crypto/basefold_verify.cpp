@@ -56,7 +56,9 @@ class BatchVerifier {
     powers_ = basefold_draw_batch_powers(t, claims_.size());
     point_ = basefold_stacked_point(rho, z_);
     Fp3 claim = Fp3::zero();
-    for (std::size_t g = 0; g < claims_.size(); ++g) claim += powers_[g] * basefold_stack_claim(rho, claims_[g]->values);
+    for (std::size_t g = 0; g < claims_.size(); ++g) {
+      claim += powers_[g] * basefold_stack_claim(rho, claims_[g]->values);
+    }
     Fp3 eqp = Fp3::one();
     for (unsigned i = 0; i < layout_.num_rounds; ++i) {
       const std::vector<Fp3>& h = proof_.round_polynomials[i];
@@ -90,8 +92,8 @@ class BatchVerifier {
     for (std::size_t g = 0; g < claims_.size(); ++g) {
       const BasefoldCommitmentOpening& o0 = proof_.commitment_openings[g];
       if (o0.leaf_values.size() != positions.size() * width) return Status::kWrongLength;
-      if (const Status s =
-              merkle_verify(layout_.commitment_shape(), claims_[g]->commitment.cap, positions, o0.leaf_values, o0.paths);
+      const MerkleCap& cap = claims_[g]->commitment.cap;
+      if (const Status s = merkle_verify(layout_.commitment_shape(), cap, positions, o0.leaf_values, o0.paths);
           s != Status::kOk) {
         return s;
       }

@@ -103,7 +103,8 @@ Status entry_check_security(const crypto::BasefoldParams& params, const EntryLay
     }
     if (const Status s = check(cl.num_vars, cl.witness_polys); s != Status::kOk) return s;
     if (layout.abs_claims > 0) {
-      if (const Status s = check(cl.num_vars, crypto::basefold_max_polys(params, cl.num_vars)); s != Status::kOk) return s;
+      const std::size_t most = crypto::basefold_max_polys(params, cl.num_vars);
+      if (const Status s = check(cl.num_vars, most); s != Status::kOk) return s;
     }
   }
   return layout.abs_claims > 0 ? check(statement.range_limb_bits, 1) : Status::kOk;

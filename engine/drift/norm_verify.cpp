@@ -100,7 +100,8 @@ Status norm_check_security(const crypto::BasefoldParams& params, const NormLayou
       }
     }
     if (const Status s = check(cl.block_vars, cl.num_block_polys()); s != Status::kOk) return s;
-    if (const Status s = check(cl.block_vars, crypto::basefold_max_polys(params, cl.block_vars)); s != Status::kOk) return s;
+    const std::size_t most = crypto::basefold_max_polys(params, cl.block_vars);
+    if (const Status s = check(cl.block_vars, most); s != Status::kOk) return s;
   }
   return check(statement.range_limb_bits, 1);
 }

@@ -119,11 +119,12 @@ TEST(BasefoldReference, TamperedFoldedLayers) {
   const BasefoldParams defaults = basefold_default_params();
   const auto big = testing::random_tables(rng, 14, 1);
   const auto big_point = rng.fp3s(14);
-  ReferenceProverInput in{big, encode_stacked(big, defaults.log_blowup), {}, [&](std::size_t layer, std::vector<Fp3>& w) {
-                            if (layer == 1) {
-                              for (std::size_t i = 0; i < w.size(); i += 3) w[i] = rng.fp3();
-                            }
-                          }};
+  const auto tamper = [&](std::size_t layer, std::vector<Fp3>& w) {
+    if (layer == 1) {
+      for (std::size_t i = 0; i < w.size(); i += 3) w[i] = rng.fp3();
+    }
+  };
+  ReferenceProverInput in{big, encode_stacked(big, defaults.log_blowup), {}, tamper};
   EXPECT_EQ(verify_reference(defaults, run(defaults, in, big_point), big_point), Status::kFoldMismatch);
 }
 

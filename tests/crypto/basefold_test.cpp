@@ -188,7 +188,8 @@ TEST(Basefold, CommitmentBytesRoundTrip) {
 }
 
 // Regression pin: a fixed instance must keep producing the same proof bytes
-// and challenges (two members: a stacked polynomial in 12 variables); any change of the transcript schedule, labels, layouts or
+// and challenges (two members: a stacked polynomial in 12 variables); any
+// change of the transcript schedule, labels, layouts or
 // encodings changes this digest (update it only with docs/PROTOCOL.md).
 TEST(Basefold, PinnedProofDigest) {
   std::vector<std::vector<Fp>> tables(2, std::vector<Fp>(std::size_t{1} << 11));
