@@ -52,9 +52,9 @@ unsigned basefold_stack_vars(std::size_t num_polys) noexcept;
 
 struct BasefoldParams;
 // The most polynomials a group in num_vars variables can stack under
-// `params` (check_shape passes), 0 if none: min(2^16, 2^(max - n)). Verifiers
-// that bound groups whose size the prover picks (range limb groups) check
-// the security floor at this worst case.
+// `params` (check_shape passes), 0 if none: min(2^16, 2^(max - n)). The
+// norm, entry and rank verifiers check the security floor of groups whose
+// size the prover picks (the range argument's limb groups) at this worst case.
 std::size_t basefold_max_polys(const BasefoldParams& params, unsigned num_vars) noexcept;
 
 struct BasefoldParams {

@@ -32,7 +32,7 @@ namespace fti::crypto {
 inline constexpr std::size_t kBasefoldRoundValues = 3;
 
 // The opened leaves of the commitment tree (layer 0): for each opened leaf in
-// increasing index order, its M * 2^a0 base-field values in leaf order.
+// increasing index order, its 2^a0 base-field values of the stacked codeword.
 struct BasefoldCommitmentOpening {
   std::vector<Fp> leaf_values;
   MerkleMultiProof paths;

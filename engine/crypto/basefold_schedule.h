@@ -24,7 +24,7 @@ void basefold_absorb_header(Transcript& t, const BasefoldParams& params, std::si
 // "basefold.commitment", "basefold.claimed_values".
 void basefold_absorb_group(Transcript& t, unsigned num_vars, std::size_t num_polys, const MerkleCap& cap,
                            std::span<const Fp3> values);
-// Step 3, one group: the layer point rho (l challenges "basefold.stack_point",
+// Step 3, one batch: the layer point rho (l challenges "basefold.stack_point",
 // none for one polynomial).
 std::vector<Fp3> basefold_draw_stack_point(Transcript& t, unsigned stack_vars);
 // Step 3, one batch of G groups: 1, alpha, .., alpha^(G-1) with alpha =
