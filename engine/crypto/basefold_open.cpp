@@ -54,9 +54,9 @@ std::vector<Fp3> round_message(const Fp3& eqp, const Fp3& z, const Fp3& g0, cons
 
 std::size_t log2_size(std::size_t size) { return static_cast<std::size_t>(std::countr_zero(size)); }
 
-// P_j(z) for every member polynomial of a group.
-std::vector<Fp3> member_values(const BasefoldProverData& data, std::span<const Fp3> z) {
-  const std::vector<Fp3> eq = eq_table_large(z);
+// P_j(z) for every member polynomial of one group, against the eq table of z
+// (shared by the groups of a batch: they have the same n).
+std::vector<Fp3> member_values(const BasefoldProverData& data, std::span<const Fp3> eq) {
   std::vector<Fp3> out(data.num_polys());
   for (std::size_t j = 0; j < out.size(); ++j) {
     const Fp* t = data.tables()[j].data();
@@ -256,16 +256,22 @@ BasefoldOpening basefold_open(std::span<const BasefoldProverData* const> groups,
     if (g == nullptr || !(g->params() == params)) throw std::invalid_argument("basefold_open: mixed parameters");
     if (g->num_vars() > point.size()) throw std::invalid_argument("basefold_open: point too short");
   }
-  BasefoldOpening out;
-  basefold_absorb_header(transcript, params, groups.size(), point);
   std::vector<BasefoldGroupShape> shapes;
-  for (const BasefoldProverData* g : groups) {
-    out.values.push_back(member_values(*g, basefold_group_point(point, g->num_vars())));
-    basefold_absorb_group(transcript, g->num_vars(), g->num_polys(), g->tree().cap(), out.values.back());
-    shapes.push_back({g->num_vars(), g->num_polys()});
+  for (const BasefoldProverData* g : groups) shapes.push_back({g->num_vars(), g->num_polys()});
+  const std::vector<std::vector<std::size_t>> batches = basefold_batches(shapes);
+  BasefoldOpening out;
+  out.values.resize(groups.size());
+  for (const std::vector<std::size_t>& batch : batches) {
+    const std::vector<Fp3> eq = eq_table_large(basefold_group_point(point, groups[batch.front()]->num_vars()));
+    for (const std::size_t g : batch) out.values[g] = member_values(*groups[g], eq);
+  }
+  basefold_absorb_header(transcript, params, groups.size(), point);
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    basefold_absorb_group(transcript, groups[g]->num_vars(), groups[g]->num_polys(), groups[g]->tree().cap(),
+                          out.values[g]);
   }
   std::vector<BatchProver> provers;
-  for (const std::vector<std::size_t>& batch : basefold_batches(shapes)) {
+  for (const std::vector<std::size_t>& batch : batches) {
     std::vector<const BasefoldProverData*> members;
     std::vector<std::vector<Fp3>> values;
     for (const std::size_t g : batch) {
