@@ -9,7 +9,7 @@
 // codeword is produced in 2^sigma slabs of member positions (aligned ranges:
 // cosets of a subgroup): for each slab every member's table is streamed
 // again, its codeword evaluated on the slab, and position m of every member
-// becomes block m of the stacked codeword (basefold_stack_block: a Moebius
+// becomes block m of the stacked codeword (basefold_stack_blocks: a Moebius
 // transform and a coset NTT of size 2^l); the slab's leaves are hashed and
 // its subtree reduced to its root. Memory: one slab of the stacked codeword
 // and its leaf digests, plus one table and one member slab.

@@ -39,9 +39,9 @@ MerkleTree build_tree(const BasefoldLayout& layout, std::span<const Fp> word) {
   return MerkleTree::commit(std::span<const std::span<const Fp>>(columns), std::size_t{1} << l.log_arity, l.cap_log);
 }
 
-// basefold_encode into `out` (2^b times the table's size).
-void rs_encode_from_table(std::span<const Fp> table, unsigned log_blowup, std::span<Fp> out) {
-  std::vector<Fp> coeffs = large_vector<Fp>(table.size());
+// basefold_encode into `out` (2^b times the table's size), the monomial
+// coefficients in the caller's scratch (the table's size).
+void rs_encode_from_table(std::span<const Fp> table, unsigned log_blowup, std::span<Fp> coeffs, std::span<Fp> out) {
   std::copy(table.begin(), table.end(), coeffs.begin());
   moebius_transform(coeffs);
   rs_encode_into(coeffs, log_blowup, Fp::one(), out);
@@ -109,8 +109,9 @@ BasefoldProverData BasefoldProverData::from_word_unchecked(const BasefoldParams&
 }
 
 std::vector<Fp> basefold_encode(std::span<const Fp> table, unsigned log_blowup) {
+  std::vector<Fp> coeffs = large_vector<Fp>(table.size());
   std::vector<Fp> word = large_vector<Fp>(table.size() << log_blowup);
-  rs_encode_from_table(table, log_blowup, word);
+  rs_encode_from_table(table, log_blowup, coeffs, word);
   return word;
 }
 
@@ -129,18 +130,6 @@ std::vector<Fp> basefold_stacked_table(std::span<const std::vector<Fp>> tables) 
                       }
                     });
   return out;
-}
-
-void basefold_stack_block(std::span<Fp> values, unsigned log_domain, std::size_t member_position) {
-  const std::size_t width = values.size();
-  if (width == 0 || (width & (width - 1)) != 0) throw std::invalid_argument("basefold_stack_block: bad block size");
-  const auto l = static_cast<unsigned>(std::countr_zero(width));
-  if (l > log_domain || member_position >= (std::size_t{1} << (log_domain - l))) {
-    throw std::invalid_argument("basefold_stack_block: position outside the domain");
-  }
-  if (width == 1) return;  // one member: its codeword is the stacked one
-  moebius_transform(values);
-  coset_ntt_forward(values, domain_point(log_domain, member_position << l));
 }
 
 void basefold_stack_blocks(std::span<Fp> values, unsigned stack_vars, unsigned log_domain, std::size_t first) {
@@ -171,12 +160,7 @@ void basefold_stack_blocks(std::span<Fp> values, unsigned stack_vars, unsigned l
                     [&](const tbb::blocked_range<std::size_t>& r) {
                       for (std::size_t m = r.begin(); m < r.end(); ++m) {
                         Fp* a = values.data() + m * width;
-                        // Moebius over the layer variables (moebius.h), in place.
-                        for (std::size_t h = 1; h < width; h <<= 1) {
-                          for (std::size_t x = 0; x < width; ++x) {
-                            if ((x & h) != 0) a[x] = a[x] - a[x ^ h];
-                          }
-                        }
+                        moebius_transform(std::span<Fp>(a, width));  // over the layer variables
                         // Coefficient i times w_0^i, then a radix-2 DIF transform: natural
                         // order in, bit-reversed order out (what coset_ntt_forward computes).
                         Fp power = Fp::one();
@@ -206,19 +190,15 @@ BasefoldProverData basefold_commit(const BasefoldParams& params, std::vector<std
   // instead of the stacked table and its coefficients (tested equal to
   // basefold_encode(basefold_stacked_table(tables))).
   const unsigned stack = layout.stack_vars;
-  const std::size_t width = std::size_t{1} << stack;
   const std::size_t positions = tables.front().size() << params.log_blowup;  // per member
-  std::vector<Fp> word = large_vector<Fp>(positions << stack);
+  std::vector<Fp> word = large_vector<Fp>(positions << stack);  // zero: the padding members stay so
+  std::vector<Fp> coeffs = large_vector<Fp>(tables.front().size());  // scratch, reused for every member
   if (stack == 0) {
-    rs_encode_from_table(tables.front(), params.log_blowup, word);
+    rs_encode_from_table(tables.front(), params.log_blowup, coeffs, word);
   } else {
     std::vector<Fp> member = large_vector<Fp>(positions);
-    for (std::size_t j = 0; j < width; ++j) {
-      if (j < tables.size()) {
-        rs_encode_from_table(tables[j], params.log_blowup, member);
-      } else {
-        std::fill(member.begin(), member.end(), Fp::zero());
-      }
+    for (std::size_t j = 0; j < tables.size(); ++j) {
+      rs_encode_from_table(tables[j], params.log_blowup, coeffs, member);
       tbb::parallel_for(tbb::blocked_range<std::size_t>(0, positions, std::size_t{1} << 14),
                         [&](const tbb::blocked_range<std::size_t>& r) {
                           for (std::size_t m = r.begin(); m < r.end(); ++m) word[(m << stack) + j] = member[m];

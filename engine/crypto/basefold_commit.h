@@ -82,19 +82,17 @@ std::vector<Fp> basefold_encode(std::span<const Fp> table, unsigned log_blowup);
 // S[x 2^l + y] = tables[y][x], zero for y >= M.
 std::vector<Fp> basefold_stacked_table(std::span<const std::vector<Fp>> tables);
 
-// The stacked codeword from the members' own codewords, one block at a time
-// (section 7.2): `values` holds position m of every member's codeword
-// (basefold_encode of its table; 2^l values, zero for y >= M); on return it
-// holds positions [m 2^l, (m+1) 2^l) of the stacked codeword, whose domain has
-// 2^log_domain points. That block is the coset w_0 <zeta> (zeta of order 2^l),
-// and f(w) = sum_y w^y G_y(w^(2^l)) with G the Moebius transform over y of the
-// members' twins, so the block is a size-2^l Moebius transform and coset NTT.
-void basefold_stack_block(std::span<Fp> values, unsigned log_domain, std::size_t member_position);
-
-// The same for 2^c consecutive blocks of 2^stack_vars values (member
-// positions first .. first + 2^c - 1, first a multiple of 2^c: a slab of the
-// streaming commitment), with the coset points and the small transforms'
-// twiddles computed once for the slab; parallel over blocks.
+// The stacked codeword from the members' own codewords (section 7.2), for
+// 2^c consecutive blocks at once: `values` holds, for member positions
+// first .. first + 2^c - 1 (first a multiple of 2^c: a slab of the streaming
+// commitment), position m of every member's codeword (basefold_encode of its
+// table; 2^stack_vars values, zero for y >= M); on return it holds positions
+// [m 2^l, (m+1) 2^l) of the stacked codeword, whose domain has 2^log_domain
+// points. Block m is the coset w_0 <zeta> (zeta of order 2^l), and
+// f(w) = sum_y w^y G_y(w^(2^l)) with G the Moebius transform over y of the
+// members' twins, so each block is a size-2^l Moebius transform and coset NTT;
+// the coset points and twiddles are computed once for the slab, parallel over
+// blocks.
 void basefold_stack_blocks(std::span<Fp> values, unsigned stack_vars, unsigned log_domain, std::size_t first);
 
 // Commits to 1 <= M <= kMaxBasefoldPolys tables of one size 2^n, taking
