@@ -113,7 +113,24 @@ int main(int argc, char** argv) {
       out["analysis_peak_rss_mib"] = fti::bench::peak_rss_kib() / 1024;
       fti::bench::reset_peak_rss();
       start = Clock::now();
-      const fti::certify::ProveResult proved = fti::certify::prove_certificate(policy, base, cand, nullptr);
+      // Seconds and peak RSS so far at the end of each prover phase.
+      nlohmann::json phases = nlohmann::json::object();
+      std::string phase_name;
+      auto phase_start = start;
+      const auto end_phase = [&]() {
+        if (phase_name.empty()) return;
+        phases[phase_name] = {{"seconds", since(phase_start)},
+                              {"peak_rss_mib", fti::bench::peak_rss_kib() / 1024}};
+      };
+      fti::certify::ProveOptions options;
+      options.progress = [&](const fti::certify::ProveProgress& p) {
+        end_phase();
+        phase_name = std::string(p.phase);
+        phase_start = Clock::now();
+      };
+      const fti::certify::ProveResult proved = fti::certify::prove_certificate(policy, base, cand, nullptr, options);
+      end_phase();
+      out["prove_phases"] = phases;
       out["prove_total_seconds"] = since(start);
       out["prove_peak_rss_mib"] = fti::bench::peak_rss_kib() / 1024;
       out["commit_seconds"] = proved.commit_seconds;

@@ -746,13 +746,18 @@ ProveResult prove_certificate(const policy::Policy& policy, const Checkpoint& ba
     if (options.progress) options.progress({name, step, kProveSteps});
   };
   auto start = Clock::now();
+  // The groups this policy can open are committed whole and kept: the
+  // openings below then reuse the commit phase's codewords and trees.
+  const auto keep_group_of = [&policy](std::string_view name) { return may_be_opened(policy, name); };
+  commitment::KeptGroups kept_base, kept_candidate;
   if (base_commitment != nullptr) {
     res.base = *base_commitment;
   } else {
     phase(1, "committing the base");
     commitment::CommitOptions bo;
     bo.params = options.params;
-    res.base = commitment::commit_model(base, bo);
+    bo.keep_group_of = keep_group_of;
+    res.base = commitment::commit_model(base, bo, nullptr, &kept_base);
   }
   if (options.enforce_security_floor) {
     for (const crypto::BasefoldCommitment& g : res.base.groups) {
@@ -765,7 +770,8 @@ ProveResult prove_certificate(const policy::Policy& policy, const Checkpoint& ba
   commitment::CommitOptions co;
   co.params = res.base.params;
   co.given_scales = commitment::scales_of(res.base);
-  res.candidate = commitment::commit_model(candidate, co);
+  co.keep_group_of = keep_group_of;
+  res.candidate = commitment::commit_model(candidate, co, nullptr, &kept_candidate);
   res.commit_seconds = seconds_since(start);
   start = Clock::now();
 
@@ -826,15 +832,21 @@ ProveResult prove_certificate(const policy::Policy& policy, const Checkpoint& ba
     }
   }
   phase(3, "opening the committed tensors");
-  std::map<std::uint32_t, crypto::BasefoldProverData> base_data, candidate_data;
-  const auto open_base = [&](std::uint32_t g) {
-    if (!base_data.contains(g)) base_data.emplace(g, crypto::basefold_commit(c.params, commitment::group_tables(base, c.base, g)));
-  };
-  const auto open_candidate = [&](std::uint32_t g) {
-    if (!candidate_data.contains(g)) {
-      candidate_data.emplace(g, crypto::basefold_commit(c.params, commitment::group_tables(candidate, c.candidate, g)));
+  // Groups kept by the commit phase are reused; the others (a stored base
+  // commitment) are encoded again from the files. Kept groups no proof
+  // opens are dropped.
+  commitment::KeptGroups base_data, candidate_data;
+  const auto open_group = [&c](const Checkpoint& checkpoint, const commitment::ModelCommitment& commitment,
+                               commitment::KeptGroups& kept, commitment::KeptGroups& opened, std::uint32_t g) {
+    if (opened.contains(g)) return;
+    if (const auto it = kept.find(g); it != kept.end()) {
+      opened.insert(kept.extract(it));
+    } else {
+      opened.emplace(g, crypto::basefold_commit(c.params, commitment::group_tables(checkpoint, commitment, g)));
     }
   };
+  const auto open_base = [&](std::uint32_t g) { open_group(base, c.base, kept_base, base_data, g); };
+  const auto open_candidate = [&](std::uint32_t g) { open_group(candidate, c.candidate, kept_candidate, candidate_data, g); };
   for (const drift::NormClassLayout& k : layout.classes) {
     for (const std::uint32_t g : k.base_groups) open_base(g);
     for (const std::uint32_t g : k.candidate_groups) open_candidate(g);
@@ -855,6 +867,8 @@ ProveResult prove_certificate(const policy::Policy& policy, const Checkpoint& ba
       for (const std::uint32_t g : k.candidate_groups) open_candidate(g);
     }
   }
+  kept_base.clear();
+  kept_candidate.clear();
   std::vector<const crypto::BasefoldProverData*> bg(c.base.groups.size(), nullptr), cg(c.candidate.groups.size(), nullptr);
   for (const auto& [g, d] : base_data) bg[g] = &d;
   for (const auto& [g, d] : candidate_data) cg[g] = &d;

@@ -78,6 +78,10 @@ bool rank_certifiable(const policy::Rule& rule) {
          (rule.rank->residual->absolute || rule.rank->residual->relative);
 }
 
+bool may_be_opened(const policy::Policy& policy, std::string_view name) {
+  return !frozen_by(policy, policy.match(name));
+}
+
 drift::RankStatement rank_drift_statement(const RankEntry& e, unsigned range_limb_bits) {
   drift::RankStatement s;
   s.tensor = e.tensor;

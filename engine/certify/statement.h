@@ -174,6 +174,9 @@ bool rank_bounds_hold(const RankEntry& entry, uint128 residual_squares, uint128 
 // Whether a rule's rank class can be certified (a residual bound; with a
 // per-head view, only where each head is a power-of-two block: build_statement).
 bool rank_certifiable(const policy::Rule& rule);
+// Whether the statement of `policy` can open tensor `name` (any rule or
+// default action but frozen): what the prover keeps from its commit phase.
+bool may_be_opened(const policy::Policy& policy, std::string_view name);
 
 // Throws Error(kPolicy) for a bound it cannot read exactly, Error(kLimit)
 // for more norm tensors than one proof holds (drift::kMaxNormTensors).

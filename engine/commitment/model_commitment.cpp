@@ -59,13 +59,15 @@ const TensorRecord* ModelCommitment::find(std::string_view name) const {
   return it != tensors.end() && it->name == name ? &*it : nullptr;
 }
 
-ModelCommitment commit_model(const Checkpoint& checkpoint, const CommitOptions& options, CommitFigures* figures) {
+ModelCommitment commit_model(const Checkpoint& checkpoint, const CommitOptions& options, CommitFigures* figures,
+                             KeptGroups* kept) {
   if (options.params.check() != crypto::Status::kOk) {
     throw Error(ErrorCode::kUsage, "commitment: invalid Basefold parameters");
   }
   const std::vector<CheckpointTensor>& entries = checkpoint.tensors();
   if (entries.empty()) throw Error(ErrorCode::kInput, checkpoint.origin() + ": no tensors to commit");
 
+  if (kept != nullptr) kept->clear();
   ModelCommitment out;
   out.params = options.params;
   CommitFigures local_figures;
@@ -150,8 +152,22 @@ ModelCommitment commit_model(const Checkpoint& checkpoint, const CommitOptions& 
         ++tensors_done;
       }
     };
-    out.groups.push_back(commit_group(options.params, group.num_vars, group.members.size(), source, options.group,
-                                      &gf.stats));
+    const bool keep = kept != nullptr && options.keep_group_of &&
+                      std::any_of(group.members.begin(), group.members.end(),
+                                  [&](std::size_t i) { return options.keep_group_of(out.tensors[i].name); });
+    if (keep) {
+      std::vector<std::vector<crypto::Fp>> tables(group.members.size());
+      for (std::size_t j = 0; j < tables.size(); ++j) {
+        tables[j] = crypto::large_vector<crypto::Fp>(std::size_t{1} << group.num_vars);
+        source(j, tables[j]);
+      }
+      crypto::BasefoldProverData data = crypto::basefold_commit(options.params, std::move(tables));
+      out.groups.push_back(data.commitment());
+      kept->insert_or_assign(static_cast<std::uint32_t>(g), std::move(data));
+    } else {
+      out.groups.push_back(commit_group(options.params, group.num_vars, group.members.size(), source, options.group,
+                                        &gf.stats));
+    }
     gf.seconds = seconds_since(group_start);
     fig.groups.push_back(gf);
   }

@@ -95,6 +95,9 @@ struct CommitOptions {
   std::map<std::string, std::int32_t, std::less<>> given_scales;
   GroupCommitOptions group;  // memory budget of one group's leaf states
   std::function<void(const CommitProgress&)> progress;
+  // The prover's groups (see commit_model's `kept`): a group is kept whole if
+  // this returns true for any of its tensors. Empty: none is.
+  std::function<bool(std::string_view tensor)> keep_group_of;
 };
 
 struct GroupFigures {
@@ -114,12 +117,21 @@ struct CommitFigures {
   std::vector<GroupFigures> groups;
 };
 
+// Prover data of the groups kept whole, by group index.
+using KeptGroups = std::map<std::uint32_t, crypto::BasefoldProverData>;
+
 // Commits to every tensor and file of the checkpoint. Throws Error(kInput)
 // naming the tensor for values that cannot be encoded (NaN, infinities, a
 // value out of range at a given scale) or shapes above 2^30 padded entries,
 // and for a checkpoint with no tensors.
+//
+// With `kept` and options.keep_group_of, the groups it selects are committed
+// whole (basefold_commit: every table, the codeword and the tree held, the
+// same commitment bit for bit) and their prover data is stored in `kept`, so
+// that `prove` opens them without encoding them a second time; the other
+// groups stream in bounded memory as usual.
 ModelCommitment commit_model(const Checkpoint& checkpoint, const CommitOptions& options = {},
-                             CommitFigures* figures = nullptr);
+                             CommitFigures* figures = nullptr, KeptGroups* kept = nullptr);
 
 // The scales of a commitment, as CommitOptions::given_scales: encoding a
 // candidate with its base's scales makes Delta = C - B a difference of

@@ -105,6 +105,34 @@ TEST_F(ModelCommitmentTest, GroupTablesReproduceTheGroupCommitments) {
   }
 }
 
+TEST_F(ModelCommitmentTest, KeptGroupsAreTheCommittedOnesAndChangeNothing) {
+  // One tensor selected: exactly its group is kept whole, the commitment is
+  // the streamed one bit for bit, and the kept prover data is what prove
+  // would otherwise rebuild from the files.
+  const std::string wanted = tensors_[3].spec.name;
+  const TensorRecord* t = base_.find(wanted);
+  ASSERT_NE(t, nullptr);
+  CommitOptions options;
+  options.keep_group_of = [&](std::string_view name) { return name == wanted; };
+  KeptGroups kept;
+  kept.emplace(99, crypto::basefold_commit(base_.params, {std::vector<crypto::Fp>(4)}));  // stale: cleared
+  const ModelCommitment c = commit_model(Checkpoint::open_local(dir_ / "base"), options, nullptr, &kept);
+  EXPECT_EQ(c, base_);
+  ASSERT_EQ(kept.size(), 1u);
+  ASSERT_TRUE(kept.contains(t->group));
+  const crypto::BasefoldProverData& data = kept.at(t->group);
+  EXPECT_EQ(data.commitment(), base_.groups[t->group]);
+  const std::vector<std::vector<crypto::Fp>> tables = group_tables(Checkpoint::open_local(dir_ / "base"), base_, t->group);
+  ASSERT_EQ(data.tables().size(), tables.size());
+  for (std::size_t j = 0; j < tables.size(); ++j) EXPECT_EQ(data.tables()[j], tables[j]) << j;
+
+  // Without a map, or without a selector, nothing is kept and nothing changes.
+  EXPECT_EQ(commit_model(Checkpoint::open_local(dir_ / "base"), options), base_);
+  KeptGroups none;
+  EXPECT_EQ(commit_model(Checkpoint::open_local(dir_ / "base"), {}, nullptr, &none), base_);
+  EXPECT_TRUE(none.empty());
+}
+
 TEST_F(ModelCommitmentTest, GroupTablesRefuseOtherBytes) {
   std::vector<TensorData> changed = tensors_;
   changed[3].bytes[0] ^= 1;
