@@ -61,6 +61,22 @@ std::vector<Fp3> powers(const Fp3& alpha, std::size_t n) {
   return out;
 }
 
+// The prover's start: the statement absorbed, alpha drawn; the claims'
+// weights alpha^j.
+std::vector<Fp3> begin_claims(const SumcheckStatement& statement, Transcript& transcript) {
+  absorb_statement(statement, transcript);
+  return powers(transcript.challenge_fp3(kSumcheckLabelBatchChallenge), statement.claims.size());
+}
+
+// Sends a round polynomial and receives the round's challenge.
+Fp3 exchange_round(std::vector<Fp3> message, Transcript& transcript, SumcheckProverOutput& out) {
+  transcript.absorb_fp3s(kSumcheckLabelRoundPolynomial, message);
+  const Fp3 r = transcript.challenge_fp3(kSumcheckLabelRoundChallenge);
+  out.proof.round_polynomials.push_back(std::move(message));
+  out.point.push_back(r);
+  return r;
+}
+
 // Table views for one round: base (round 0 only) or extension.
 struct TableView {
   const Fp* base = nullptr;
@@ -238,9 +254,7 @@ SumcheckProverOutput sumcheck_prove(const SumcheckStatement& statement, std::spa
     if (used[k]) used_polys.push_back(k);
   }
 
-  absorb_statement(statement, transcript);
-  const Fp3 alpha = transcript.challenge_fp3(kSumcheckLabelBatchChallenge);
-  const std::vector<Fp3> alpha_pow = powers(alpha, statement.claims.size());
+  const std::vector<Fp3> alpha_pow = begin_claims(statement, transcript);
   std::vector<Fp3> term_weight(terms.size());
   for (std::size_t t = 0; t < terms.size(); ++t) term_weight[t] = alpha_pow[terms[t].claim] * terms[t].coefficient;
 
@@ -262,14 +276,7 @@ SumcheckProverOutput sumcheck_prove(const SumcheckStatement& statement, std::spa
     }
     return message;
   };
-  // Sends a round polynomial and receives the round's challenge.
-  auto exchange = [&](std::vector<Fp3> message) {
-    transcript.absorb_fp3s(kSumcheckLabelRoundPolynomial, message);
-    const Fp3 r = transcript.challenge_fp3(kSumcheckLabelRoundChallenge);
-    out.proof.round_polynomials.push_back(std::move(message));
-    out.point.push_back(r);
-    return r;
-  };
+  auto exchange = [&](std::vector<Fp3> message) { return exchange_round(std::move(message), transcript, out); };
 
   // Folded tables live in two buffers allocated once (fresh pages are
   // expensive, and extension tables are 3x the input): the first stored
@@ -322,6 +329,25 @@ SumcheckProverOutput sumcheck_prove(const SumcheckStatement& statement, std::spa
     size = pairs;
   }
   for (std::size_t k = 0; k < polys.size(); ++k) out.proof.final_evaluations.push_back(views[k].at(0));
+  transcript.absorb_fp3s(kSumcheckLabelFinalEvaluations, out.proof.final_evaluations);
+  return out;
+}
+
+SumcheckProverOutput sumcheck_prove_with(const SumcheckStatement& statement, SumcheckTables& tables,
+                                         Transcript& transcript) {
+  if (statement.check() != Status::kOk) throw std::invalid_argument("sumcheck_prove_with: malformed statement");
+  const std::vector<Fp3> claim_weights = begin_claims(statement, transcript);
+  const std::size_t points = statement.degree() + 1;
+  SumcheckProverOutput out;
+  for (unsigned round = 0; round < statement.num_vars; ++round) {
+    std::vector<Fp3> message = tables.round_values(round, claim_weights);
+    if (message.size() != points) throw std::invalid_argument("sumcheck_prove_with: round polynomial of wrong length");
+    tables.bind(exchange_round(std::move(message), transcript, out));
+  }
+  out.proof.final_evaluations = tables.final_evaluations();
+  if (out.proof.final_evaluations.size() != statement.num_polys) {
+    throw std::invalid_argument("sumcheck_prove_with: wrong number of final evaluations");
+  }
   transcript.absorb_fp3s(kSumcheckLabelFinalEvaluations, out.proof.final_evaluations);
   return out;
 }

@@ -101,6 +101,31 @@ struct SumcheckProverOutput {
 SumcheckProverOutput sumcheck_prove(const SumcheckStatement& statement, std::span<const MultilinearRef> polys,
                                     Transcript& transcript);
 
+// The prover's side of the tables for statements whose structure a generic
+// table list would waste (polynomials that repeat, factors that are known
+// combinations): sumcheck_prove_with runs the protocol's schedule (statement
+// absorbed, batching challenge, one round polynomial and challenge per round,
+// the final evaluations absorbed) and asks these only for the values. Any
+// implementation that returns the true values yields the bytes
+// sumcheck_prove would.
+class SumcheckTables {
+ public:
+  virtual ~SumcheckTables() = default;
+  // The values at 0..D of round `round`'s polynomial, sum_j claim_weights[j]
+  // (claim j's sum with x_0..x_{round-1} bound and x_round free).
+  virtual std::vector<Fp3> round_values(unsigned round, std::span<const Fp3> claim_weights) = 0;
+  // Binds x_round to r.
+  virtual void bind(const Fp3& r) = 0;
+  // P_k(r) for every polynomial, once every variable is bound.
+  virtual std::vector<Fp3> final_evaluations() const = 0;
+};
+
+// The prover over caller-implemented tables. Throws std::invalid_argument if
+// the statement is malformed or `tables` returns a round polynomial of the
+// wrong length or the wrong number of final evaluations.
+SumcheckProverOutput sumcheck_prove_with(const SumcheckStatement& statement, SumcheckTables& tables,
+                                         Transcript& transcript);
+
 // The caller's check of the prover's final evaluations P_k(r) against the
 // committed polynomials (a commitment opening, or a direct evaluation when the
 // verifier knows P_k). It runs after the evaluations are absorbed, so it may

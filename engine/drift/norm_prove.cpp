@@ -62,9 +62,8 @@ NormProverOutput prove_norms_with(const commitment::ModelCommitment& base,
     const NormClassLayout& cl = layout.classes[c];
     NormClassProof cp;
     const crypto::SumcheckStatement st = norm_class_statement(layout, c, out.disclosure);
-    NormClassTables ct;
-    norm_class_tables(layout, c, block_point, tables.base, tables.candidate, hi, lo, ct);
-    crypto::SumcheckProverOutput sc = crypto::sumcheck_prove(st, ct.refs, transcript);
+    NormClassSumcheck sumcheck_tables(layout, c, block_point, tables.base, tables.candidate, hi, lo);
+    crypto::SumcheckProverOutput sc = crypto::sumcheck_prove_with(st, sumcheck_tables, transcript);
     cp.sumcheck = std::move(sc.proof);
     std::vector<const crypto::BasefoldProverData*> groups;
     for (const std::uint32_t g : cl.base_groups) groups.push_back(base_groups[g]);

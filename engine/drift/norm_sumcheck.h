@@ -50,4 +50,36 @@ void norm_class_tables(const NormLayout& layout, std::size_t c, std::span<const 
                        std::span<const std::vector<crypto::Fp>> hi, std::span<const std::vector<crypto::Fp>> lo,
                        NormClassTables& out);
 
+// The prover's tables of class c for sumcheck_prove_with, the same round
+// polynomials (hence proof bytes) as sumcheck_prove over norm_class_tables
+// at a fraction of the work and memory: E and the limbs depend on the block
+// variables x_0..x_{m-1} only and stay at 2^m entries; the a-claims' squares
+// are summed in the base field at round 0, per tensor and residue class of
+// the pair index, before their weights and E multiply the 2^m sums.
+class NormClassSumcheck final : public crypto::SumcheckTables {
+ public:
+  // The same inputs as norm_class_tables (B and C borrowed until the first bind).
+  NormClassSumcheck(const NormLayout& layout, std::size_t c, std::span<const crypto::Fp3> block_point,
+                    std::span<const std::span<const crypto::Fp>> base_tables,
+                    std::span<const std::span<const crypto::Fp>> candidate_tables,
+                    std::span<const std::vector<crypto::Fp>> hi, std::span<const std::vector<crypto::Fp>> lo);
+
+  std::vector<crypto::Fp3> round_values(unsigned round, std::span<const crypto::Fp3> claim_weights) override;
+  void bind(const crypto::Fp3& r) override;
+  std::vector<crypto::Fp3> final_evaluations() const override;
+
+ private:
+  struct Item {
+    std::size_t position = 0;  // the tensor's position in the class
+    bool delta = true;         // (C - B)^2, else B^2
+    std::vector<crypto::Fp3> hi, lo;
+  };
+  unsigned num_vars_ = 0, bound_ = 0;
+  crypto::Fp limb_weight_hi_, limb_weight_lo_;  // shift / 2^(n-m), 1 / 2^(n-m)
+  std::vector<crypto::Fp3> eq_;                  // 2^max(m - bound, 0) entries
+  std::vector<Item> items_;
+  std::vector<std::span<const crypto::Fp>> base_in_, candidate_in_;  // before the first bind
+  std::vector<std::vector<crypto::Fp3>> base_, candidate_;           // after it
+};
+
 }  // namespace fti::drift
