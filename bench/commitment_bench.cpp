@@ -148,7 +148,9 @@ int main(int argc, char** argv) {
                                   std::max(g.seconds, 1e-9)},
                              {"slabs", std::uint64_t{1} << g.stats.slabs_log},
                              {"state_MiB", static_cast<double>(g.stats.state_bytes) / double(1 << 20)},
-                             {"buffer_MiB", static_cast<double>(g.stats.buffer_bytes) / double(1 << 20)}});
+                             {"buffer_MiB", static_cast<double>(g.stats.buffer_bytes) / double(1 << 20)},
+                             {"coefficient_cache_MiB",
+                              static_cast<double>(g.stats.coefficient_cache_bytes) / double(1 << 20)}});
   }
   // The same group through basefold_commit (every table and codeword in
   // memory): the streamed commitment must be identical, and its time is the

@@ -126,9 +126,16 @@ crypto::BasefoldCommitment commit_group(const crypto::BasefoldParams& params, un
   const unsigned cap_height = l0.log_leaves - l0.cap_log;  // the cap's level, counted from the leaves
   const unsigned keep_height = std::min(slab_log_leaves, cap_height);
 
+  // With several slabs, every member's coefficients are needed once per
+  // slab: kept from the first slab when they fit the cache budget, streamed
+  // (and transformed) again for every slab otherwise.
+  const std::size_t table_size = std::size_t{1} << num_vars;
+  const bool cache = slabs_log > 0 && num_polys * table_size * sizeof(Fp) <= options.coefficient_cache_budget;
+  std::vector<std::vector<Fp>> coefficients(cache ? num_polys : 0);
+
   // Huge pages where available: first touches of 4 KiB pages dominate otherwise (large_buffer.h).
   std::vector<Fp> stacked = crypto::large_vector<Fp>(slab_values);
-  std::vector<Fp> table = crypto::large_vector<Fp>(std::size_t{1} << num_vars);
+  std::vector<Fp> table = crypto::large_vector<Fp>(cache ? 0 : table_size);
   std::vector<Fp> slab = crypto::large_vector<Fp>(slab_positions);
   std::vector<Digest> leaves(slab_leaves);
   std::vector<Digest> kept;
@@ -137,6 +144,7 @@ crypto::BasefoldCommitment commit_group(const crypto::BasefoldParams& params, un
     stats->slabs_log = slabs_log;
     stats->state_bytes = slab_leaves * group_commit_bytes_per_leaf();
     stats->buffer_bytes = (stacked.size() + table.size() + slab.size()) * sizeof(Fp);
+    stats->coefficient_cache_bytes = cache ? num_polys * table_size * sizeof(Fp) : 0;
   }
 
   for (std::size_t t = 0; t < (std::size_t{1} << slabs_log); ++t) {
@@ -144,12 +152,19 @@ crypto::BasefoldCommitment commit_group(const crypto::BasefoldParams& params, un
     if (num_polys < width) std::fill(stacked.begin(), stacked.end(), Fp::zero());
     // Position m of every member's codeword, member by member, into block m.
     for (std::size_t j = 0; j < num_polys; ++j) {
-      source(j, table);
-      crypto::moebius_transform(table);
+      std::span<Fp> coeffs = table;
+      if (cache) {
+        if (t == 0) coefficients[j] = crypto::large_vector<Fp>(table_size);
+        coeffs = coefficients[j];
+      }
+      if (!cache || t == 0) {
+        source(j, coeffs);
+        crypto::moebius_transform(coeffs);
+      }
       if (slabs_log == 0) {
-        crypto::rs_encode_into(table, params.log_blowup, Fp::one(), slab);
+        crypto::rs_encode_into(coeffs, params.log_blowup, Fp::one(), slab);
       } else {
-        codeword_slab(table, member_log_domain, first, slab);
+        codeword_slab(coeffs, member_log_domain, first, slab);
       }
       if (width == 1) {
         std::copy(slab.begin(), slab.end(), stacked.begin());

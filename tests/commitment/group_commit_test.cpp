@@ -28,10 +28,11 @@ std::vector<std::vector<Fp>> random_tables(unsigned n, std::size_t m, std::uint6
 }
 
 crypto::BasefoldCommitment streamed(const BasefoldParams& params, const std::vector<std::vector<Fp>>& tables,
-                                    std::size_t budget, GroupCommitStats* stats = nullptr) {
+                                    std::size_t budget, GroupCommitStats* stats = nullptr, bool cache = true) {
   const auto n = static_cast<unsigned>(std::countr_zero(tables.front().size()));
   GroupCommitOptions options;
   options.memory_budget = budget;
+  if (!cache) options.coefficient_cache_budget = 0;
   std::size_t calls = 0;
   const auto c = commit_group(
       params, n, tables.size(),
@@ -42,7 +43,10 @@ crypto::BasefoldCommitment streamed(const BasefoldParams& params, const std::vec
       options, stats);
   const std::size_t slabs = stats != nullptr ? (std::size_t{1} << stats->slabs_log) : 0;
   if (stats != nullptr) {
-    EXPECT_EQ(calls, slabs * tables.size());
+    // Each table read once with the coefficient cache, once per slab without.
+    const bool cached = stats->coefficient_cache_bytes != 0;
+    EXPECT_EQ(cached, cache && slabs > 1);
+    EXPECT_EQ(calls, (cached ? 1 : slabs) * tables.size());
   }
   return c;
 }
@@ -59,9 +63,12 @@ void expect_equal_for_every_slab_count(const BasefoldParams& params, unsigned n,
   for (unsigned slabs_log = 0; slabs_log <= group_commit_max_slabs_log(layout); ++slabs_log) {
     if (log_leaves > 10 && slabs_log > 4) continue;
     const std::size_t budget = group_commit_slab_bytes(layout, slabs_log);
-    GroupCommitStats stats;
-    EXPECT_EQ(streamed(params, tables, budget, &stats), expected) << "n=" << n << " M=" << m << " slabs=2^" << slabs_log;
-    EXPECT_EQ(stats.slabs_log, slabs_log);
+    for (const bool cache : {true, false}) {
+      GroupCommitStats stats;
+      EXPECT_EQ(streamed(params, tables, budget, &stats, cache), expected)
+          << "n=" << n << " M=" << m << " slabs=2^" << slabs_log << " cache=" << cache;
+      EXPECT_EQ(stats.slabs_log, slabs_log);
+    }
   }
 }
 
