@@ -36,8 +36,10 @@ inline std::size_t norm_block_poly(const NormClassLayout& cl, std::size_t block_
 crypto::SumcheckStatement norm_class_statement(const NormLayout& layout, std::size_t c,
                                                const NormDisclosure& disclosure);
 
-// The prover's tables of class c, in polynomial order: E and the block
-// limbs periodically extended to 2^n entries (owned), B and C borrowed.
+// The tables of class c as the generic sumcheck_prove takes them, in
+// polynomial order: E and the block limbs periodically extended to 2^n
+// entries (owned), B and C borrowed. The prover uses NormClassSumcheck
+// below; these are its reference (tests compare the two proofs byte for byte).
 struct NormClassTables {
   std::vector<crypto::Fp3> eq;
   std::vector<std::vector<crypto::Fp>> limbs;  // hi, lo per item of the class
