@@ -2,7 +2,7 @@
 
 #include <array>
 #include <cstdint>
-#include <functional>
+#include <algorithm>
 #include <stdexcept>
 
 #include <tbb/blocked_range.h>
@@ -130,33 +130,6 @@ crypto::SumcheckStatement norm_class_statement(const NormLayout& layout, std::si
     st.claims.push_back({{term(Fp3::one(), {lo})}, Fp3(copies * Fp::from_u64(s.low))});
   }
   return st;
-}
-
-void norm_class_tables(const NormLayout& layout, std::size_t c, std::span<const Fp3> block_point,
-                       std::span<const std::span<const Fp>> base_tables,
-                       std::span<const std::span<const Fp>> candidate_tables, std::span<const std::vector<Fp>> hi,
-                       std::span<const std::vector<Fp>> lo, NormClassTables& out) {
-  const NormClassLayout& cl = layout.classes[c];
-  const std::size_t size = std::size_t{1} << cl.num_vars;
-  const std::size_t mask = (std::size_t{1} << cl.block_vars) - 1;
-  const std::vector<Fp3> eq = crypto::eq_table(block_point.first(cl.block_vars));
-  out.eq.resize(size);
-  for (std::size_t x = 0; x < size; ++x) out.eq[x] = eq[x & mask];
-  out.limbs.clear();
-  for (const std::size_t i : cl.items) {
-    for (const std::vector<Fp>* limb : {&hi[i], &lo[i]}) {
-      std::vector<Fp> ext(size);
-      for (std::size_t x = 0; x < size; ++x) ext[x] = (*limb)[x & mask];
-      out.limbs.push_back(std::move(ext));
-    }
-  }
-  out.refs.clear();
-  out.refs.emplace_back(std::span<const Fp3>(out.eq));
-  for (const std::size_t t : cl.tensors) {
-    out.refs.emplace_back(base_tables[t]);
-    out.refs.emplace_back(candidate_tables[t]);
-  }
-  for (const std::vector<Fp>& limb : out.limbs) out.refs.emplace_back(std::span<const Fp>(limb));
 }
 
 NormClassSumcheck::NormClassSumcheck(const NormLayout& layout, std::size_t c, std::span<const Fp3> block_point,

@@ -36,31 +36,16 @@ inline std::size_t norm_block_poly(const NormClassLayout& cl, std::size_t block_
 crypto::SumcheckStatement norm_class_statement(const NormLayout& layout, std::size_t c,
                                                const NormDisclosure& disclosure);
 
-// The tables of class c as the generic sumcheck_prove takes them, in
-// polynomial order: E and the block limbs periodically extended to 2^n
-// entries (owned), B and C borrowed. The prover uses NormClassSumcheck
-// below; these are its reference (tests compare the two proofs byte for byte).
-struct NormClassTables {
-  std::vector<crypto::Fp3> eq;
-  std::vector<std::vector<crypto::Fp>> limbs;  // hi, lo per item of the class
-  std::vector<crypto::MultilinearRef> refs;     // every polynomial, index order
-};
-// Filled in place: refs point into out.eq and out.limbs.
-void norm_class_tables(const NormLayout& layout, std::size_t c, std::span<const crypto::Fp3> block_point,
-                       std::span<const std::span<const crypto::Fp>> base_tables,
-                       std::span<const std::span<const crypto::Fp>> candidate_tables,
-                       std::span<const std::vector<crypto::Fp>> hi, std::span<const std::vector<crypto::Fp>> lo,
-                       NormClassTables& out);
-
 // The prover's tables of class c for sumcheck_prove_with, the same round
-// polynomials (hence proof bytes) as sumcheck_prove over norm_class_tables
-// at a fraction of the work and memory: E and the limbs depend on the block
+// polynomials (hence proof bytes) as sumcheck_prove over the periodically
+// extended tables at a fraction of the work and memory (tests compare the two): E and the limbs depend on the block
 // variables x_0..x_{m-1} only and stay at 2^m entries; the a-claims' squares
 // are summed in the base field at round 0, per tensor and residue class of
 // the pair index, before their weights and E multiply the 2^m sums.
 class NormClassSumcheck final : public crypto::SumcheckTables {
  public:
-  // The same inputs as norm_class_tables (B and C borrowed until the first bind).
+  // B and C per statement tensor (borrowed until the first bind); hi and lo
+  // per item, 2^m entries each.
   NormClassSumcheck(const NormLayout& layout, std::size_t c, std::span<const crypto::Fp3> block_point,
                     std::span<const std::span<const crypto::Fp>> base_tables,
                     std::span<const std::span<const crypto::Fp>> candidate_tables,

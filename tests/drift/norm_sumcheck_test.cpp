@@ -1,10 +1,12 @@
 // The structured norm-class tables (NormClassSumcheck) against the generic
-// sumcheck prover over norm_class_tables: the same proof bytes and point for
+// sumcheck prover over the periodically extended tables (built here, as the
+// generic prover takes them): the same proof bytes and point for
 // every class shape (one block, several blocks, several tensors with
 // absolute and relative bounds mixed, an all-zero delta), and a lie in the
 // disclosed limbs is carried into the round polynomials the same way.
 #include <gtest/gtest.h>
 
+#include "engine/crypto/multilinear.h"
 #include "engine/crypto/sumcheck.h"
 #include "engine/drift/norm_sumcheck.h"
 #include "tests/drift/drift_helpers.h"
@@ -35,6 +37,39 @@ Instance make_instance(std::vector<TestTensor> base, std::vector<TestTensor> can
   return in;
 }
 
+// Class c's tables in polynomial order: E and the block limbs periodically
+// extended to 2^n entries (owned), B and C borrowed; refs point into them.
+struct GenericTables {
+  std::vector<Fp3> eq;
+  std::vector<std::vector<Fp>> limbs;  // hi, lo per item of the class
+  std::vector<crypto::MultilinearRef> refs;
+};
+
+void generic_tables(const NormLayout& layout, std::size_t c, std::span<const Fp3> block_point,
+                    std::span<const std::span<const Fp>> base_tables,
+                    std::span<const std::span<const Fp>> candidate_tables, std::span<const std::vector<Fp>> hi,
+                    std::span<const std::vector<Fp>> lo, GenericTables& out) {
+  const NormClassLayout& cl = layout.classes[c];
+  const std::size_t size = std::size_t{1} << cl.num_vars;
+  const std::size_t mask = (std::size_t{1} << cl.block_vars) - 1;
+  const std::vector<Fp3> eq = crypto::eq_table(block_point.first(cl.block_vars));
+  out.eq.resize(size);
+  for (std::size_t x = 0; x < size; ++x) out.eq[x] = eq[x & mask];
+  for (const std::size_t i : cl.items) {
+    for (const std::vector<Fp>* limb : {&hi[i], &lo[i]}) {
+      std::vector<Fp> ext(size);
+      for (std::size_t x = 0; x < size; ++x) ext[x] = (*limb)[x & mask];
+      out.limbs.push_back(std::move(ext));
+    }
+  }
+  out.refs.emplace_back(std::span<const Fp3>(out.eq));
+  for (const std::size_t t : cl.tensors) {
+    out.refs.emplace_back(base_tables[t]);
+    out.refs.emplace_back(candidate_tables[t]);
+  }
+  for (const std::vector<Fp>& limb : out.limbs) out.refs.emplace_back(std::span<const Fp>(limb));
+}
+
 std::vector<std::vector<Fp>> limbs(const NormWitness& w, bool high) {
   std::vector<std::vector<Fp>> out;
   for (const NormItemWitness& i : w.items) out.push_back(high ? i.hi : i.lo);
@@ -46,8 +81,8 @@ void expect_same_proofs(const Instance& in, const NormDisclosure& disclosure) {
   const std::vector<std::vector<Fp>> hi = limbs(in.witness, true), lo = limbs(in.witness, false);
   for (std::size_t c = 0; c < in.layout.classes.size(); ++c) {
     const crypto::SumcheckStatement st = norm_class_statement(in.layout, c, disclosure);
-    NormClassTables generic;
-    norm_class_tables(in.layout, c, in.block_point, in.tables.base, in.tables.candidate, hi, lo, generic);
+    GenericTables generic;
+    generic_tables(in.layout, c, in.block_point, in.tables.base, in.tables.candidate, hi, lo, generic);
     crypto::Transcript t1 = test_transcript(c), t2 = test_transcript(c);
     const crypto::SumcheckProverOutput a = crypto::sumcheck_prove(st, generic.refs, t1);
     NormClassSumcheck structured(in.layout, c, in.block_point, in.tables.base, in.tables.candidate, hi, lo);
