@@ -771,6 +771,11 @@ ProveResult prove_certificate(const policy::Policy& policy, const Checkpoint& ba
   co.params = res.base.params;
   co.given_scales = commitment::scales_of(res.base);
   co.keep_group_of = keep_group_of;
+  // Groups the fine-tune left untouched (every member byte for byte the
+  // base's) take the base's commitment and kept data instead of being
+  // committed again: typically every frozen group.
+  co.reference = &res.base;
+  co.reference_kept = &kept_base;
   res.candidate = commitment::commit_model(candidate, co, nullptr, &kept_candidate);
   res.commit_seconds = seconds_since(start);
   start = Clock::now();

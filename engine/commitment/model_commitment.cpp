@@ -104,6 +104,57 @@ ModelCommitment commit_model(const Checkpoint& checkpoint, const CommitOptions& 
 
   const std::vector<GroupPlan> plan = plan_groups(num_vars, kMaxGroupPolys, max_group_vars(options.params));
   std::vector<bool> encoded(entries.size(), false);
+  // First pass over a tensor: its digest and its scale (given, or by the
+  // rule from its values).
+  std::vector<bool> scanned(entries.size(), false);
+  const auto first_pass = [&](std::size_t i, std::span<const std::uint8_t> bytes) {
+    TensorRecord& t = out.tensors[i];
+    const auto given = options.given_scales.find(t.name);
+    if (given != options.given_scales.end()) {
+      if (given->second < kMinScale || given->second > kMaxScale) {
+        throw Error(ErrorCode::kUsage, "tensor " + quote_untrusted(t.name) + ": given scale 2^" +
+                                           std::to_string(given->second) + " is outside [2^" +
+                                           std::to_string(kMinScale) + ", 2^" + std::to_string(kMaxScale) + "]");
+      }
+      t.data_sha256 = sha256(bytes);
+      t.scale = given->second;
+      t.scale_source = ScaleSource::kGiven;
+    } else {
+      ValueScan scan;
+      tbb::parallel_invoke([&] { t.data_sha256 = sha256(bytes); },
+                           [&] { scan = scan_values(t.dtype, bytes, t.name); });
+      t.scale = scale_rule(t.dtype, scan);
+      t.scale_source = ScaleSource::kRule;
+    }
+    scanned[i] = true;
+  };
+  // Whether group g's members are, one for one, the reference's members of
+  // its group g (CommitOptions::reference). Stops at the first that is not;
+  // the first passes it ran stand.
+  const auto shares_reference_group = [&](std::size_t g) {
+    const ModelCommitment* ref = options.reference;
+    const GroupPlan& group = plan[g];
+    if (ref == nullptr || !(ref->params == options.params) || g >= ref->groups.size() ||
+        ref->groups[g].num_vars != group.num_vars || ref->groups[g].num_polys != group.members.size()) {
+      return false;
+    }
+    for (std::size_t j = 0; j < group.members.size(); ++j) {
+      const std::size_t i = group.members[j];
+      const TensorRecord& t = out.tensors[i];
+      const TensorRecord* r = ref->find(t.name);
+      if (r == nullptr || r->group != g || r->index != j || r->dtype != t.dtype || r->shape != t.shape ||
+          r->log_rows != t.log_rows || r->log_cols != t.log_cols) {
+        return false;
+      }
+      if (!scanned[i]) {
+        checkpoint.prefetch(entries[i]);
+        first_pass(i, checkpoint.data(entries[i]));
+        checkpoint.release(entries[i]);
+      }
+      if (r->scale != t.scale || r->data_sha256 != t.data_sha256) return false;
+    }
+    return true;
+  };
   std::size_t tensors_done = 0;
   start = Clock::now();
   for (std::size_t g = 0; g < plan.size(); ++g) {
@@ -124,25 +175,7 @@ ModelCommitment commit_model(const Checkpoint& checkpoint, const CommitOptions& 
       TensorRecord& t = out.tensors[i];
       checkpoint.prefetch(entry);
       const std::span<const std::uint8_t> bytes = checkpoint.data(entry);
-      if (!encoded[i]) {
-        // First pass over this tensor: its digest, its scale, its figures.
-        ValueScan scan;
-        tbb::parallel_invoke([&] { t.data_sha256 = sha256(bytes); },
-                             [&] { scan = scan_values(t.dtype, bytes, t.name); });
-        const auto given = options.given_scales.find(t.name);
-        if (given != options.given_scales.end()) {
-          if (given->second < kMinScale || given->second > kMaxScale) {
-            throw Error(ErrorCode::kUsage, "tensor " + quote_untrusted(t.name) + ": given scale 2^" +
-                                               std::to_string(given->second) + " is outside [2^" +
-                                               std::to_string(kMinScale) + ", 2^" + std::to_string(kMaxScale) + "]");
-          }
-          t.scale = given->second;
-          t.scale_source = ScaleSource::kGiven;
-        } else {
-          t.scale = scale_rule(t.dtype, scan);
-          t.scale_source = ScaleSource::kRule;
-        }
-      }
+      if (!scanned[i]) first_pass(i, bytes);
       const EncodeStats s = encode_tensor(t.dtype, bytes, t.scale, layouts[i], table, t.name);
       checkpoint.release(entry);
       if (!encoded[i]) {
@@ -155,7 +188,25 @@ ModelCommitment commit_model(const Checkpoint& checkpoint, const CommitOptions& 
     const bool keep = kept != nullptr && options.keep_group_of &&
                       std::any_of(group.members.begin(), group.members.end(),
                                   [&](std::size_t i) { return options.keep_group_of(out.tensors[i].name); });
-    if (keep) {
+    const crypto::BasefoldProverData* reference_data = nullptr;
+    if (keep && options.reference_kept != nullptr) {
+      const auto it = options.reference_kept->find(static_cast<std::uint32_t>(g));
+      if (it != options.reference_kept->end()) reference_data = &it->second;
+    }
+    if ((!keep || reference_data != nullptr) && shares_reference_group(g)) {
+      // Same tables as the reference's group g: its commitment (and kept
+      // prover data) without encoding anything.
+      for (const std::size_t i : group.members) {
+        const TensorRecord* r = options.reference->find(out.tensors[i].name);
+        out.tensors[i].max_abs = r->max_abs;
+        out.tensors[i].inexact = r->inexact;
+        encoded[i] = true;
+        ++tensors_done;
+      }
+      out.groups.push_back(options.reference->groups[g]);
+      if (keep) kept->insert_or_assign(static_cast<std::uint32_t>(g), *reference_data);
+      gf.shared = true;
+    } else if (keep) {
       std::vector<std::vector<crypto::Fp>> tables(group.members.size());
       for (std::size_t j = 0; j < tables.size(); ++j) {
         tables[j] = crypto::large_vector<crypto::Fp>(std::size_t{1} << group.num_vars);

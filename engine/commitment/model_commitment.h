@@ -88,6 +88,9 @@ struct CommitProgress {
   std::size_t tensor_count = 0;
 };
 
+// Prover data of the groups kept whole, by group index.
+using KeptGroups = std::map<std::uint32_t, crypto::BasefoldProverData>;
+
 struct CommitOptions {
   crypto::BasefoldParams params = crypto::basefold_default_params();
   // Tensors listed here are encoded at this scale (ScaleSource::kGiven)
@@ -98,6 +101,20 @@ struct CommitOptions {
   // The prover's groups (see commit_model's `kept`): a group is kept whole if
   // this returns true for any of its tensors. Empty: none is.
   std::function<bool(std::string_view tensor)> keep_group_of;
+  // A commitment this checkpoint may share groups with (a candidate's base):
+  // group g whose every member is the reference's member of group g at the
+  // same position with the same name, dtype, shape, scale and raw bytes
+  // (SHA-256) has the same tables, so the reference's commitment of g is
+  // taken instead of being computed again (the tensors are still read and
+  // hashed). The reference is trusted: one computed from files or a stored
+  // commitment the caller relies on; a wrong one gives a commitment that a
+  // recomputation (`fti verify --against`) rejects. A verifier must not pass
+  // one taken from a certificate. Null: nothing is shared.
+  const ModelCommitment* reference = nullptr;
+  // The reference's kept groups (commit_model's `kept` of the reference): a
+  // shared group this commitment keeps is copied from here; absent, it is
+  // committed whole as usual.
+  const KeptGroups* reference_kept = nullptr;
 };
 
 struct GroupFigures {
@@ -105,6 +122,7 @@ struct GroupFigures {
   std::size_t num_polys = 0;
   std::uint64_t elements = 0;  // tensor elements in the group
   double seconds = 0;
+  bool shared = false;  // taken from CommitOptions::reference
   GroupCommitStats stats;
 };
 
@@ -116,9 +134,6 @@ struct CommitFigures {
   std::uint64_t tensor_bytes = 0;
   std::vector<GroupFigures> groups;
 };
-
-// Prover data of the groups kept whole, by group index.
-using KeptGroups = std::map<std::uint32_t, crypto::BasefoldProverData>;
 
 // Commits to every tensor and file of the checkpoint. Throws Error(kInput)
 // naming the tensor for values that cannot be encoded (NaN, infinities, a

@@ -205,6 +205,23 @@ TEST_F(Certify, CompliantCandidateCertifiesAndVerifies) {
   EXPECT_EQ(r.certificate.statement.extra_absolute.size(), 2u);  // mlp: absolute and relative
 }
 
+// The prover takes the base's commitment (and kept prover data) for the
+// groups a fine-tune left untouched (CommitOptions::reference): the candidate
+// commitment in the certificate is still the one its files give, for a
+// candidate that changes some groups and for one that changes none.
+TEST_F(Certify, TheCandidateCommitmentIsTheOneItsFilesGive) {
+  fti::testing::write_model(dir_.path() / "same", base_tensors_, 1);
+  for (const std::string cand : {"good", "same"}) {
+    const ProveResult r = prove(cand);
+    ASSERT_EQ(r.outcome, ProveOutcome::kCertified) << cand << ": " << r.message;
+    commitment::CommitOptions o;
+    o.params = small_params();
+    o.given_scales = commitment::scales_of(r.base);
+    EXPECT_EQ(r.candidate, commitment::commit_model(open(cand), o)) << cand;
+    EXPECT_TRUE(verify(r.certificate).valid()) << cand;
+  }
+}
+
 TEST_F(Certify, ViolatingCandidateIsRefusedByTheProver) {
   const ProveResult r = prove("bad");
   EXPECT_EQ(r.outcome, ProveOutcome::kViolation);

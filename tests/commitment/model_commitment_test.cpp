@@ -133,6 +133,96 @@ TEST_F(ModelCommitmentTest, KeptGroupsAreTheCommittedOnesAndChangeNothing) {
   EXPECT_TRUE(none.empty());
 }
 
+// CommitOptions::reference: the groups whose members are byte for byte the
+// reference's are taken from it, the others computed; either way the result is
+// the commitment computed without a reference.
+TEST_F(ModelCommitmentTest, AReferenceSharesTheUntouchedGroupsAndChangesNothing) {
+  std::vector<TensorData> changed = tensors_;
+  changed[3].bytes[0] ^= 1;
+  testing::write_model(dir_ / "changed", changed, 1);
+  const Checkpoint checkpoint = Checkpoint::open_local(dir_ / "changed");
+  const std::uint32_t touched = base_.find(changed[3].spec.name)->group;
+
+  const auto commit_with = [&](CommitOptions options, const ModelCommitment* reference, CommitFigures& figures,
+                               KeptGroups* kept = nullptr, const KeptGroups* reference_kept = nullptr) {
+    options.reference = reference;
+    options.reference_kept = reference_kept;
+    return commit_model(checkpoint, options, &figures, kept);
+  };
+  const auto shared_groups = [](const CommitFigures& figures) {
+    std::vector<std::size_t> out;
+    for (std::size_t g = 0; g < figures.groups.size(); ++g) {
+      if (figures.groups[g].shared) out.push_back(g);
+    }
+    return out;
+  };
+  std::vector<std::size_t> untouched;
+  for (std::size_t g = 0; g < base_.groups.size(); ++g) {
+    if (g != touched) untouched.push_back(g);
+  }
+
+  // At the base's scales (what prove does) and at the rule's.
+  for (const bool given : {true, false}) {
+    CommitOptions options;
+    if (given) options.given_scales = scales_of(base_);
+    CommitFigures plain_figures, figures;
+    const ModelCommitment plain = commit_with(options, nullptr, plain_figures);
+    EXPECT_TRUE(shared_groups(plain_figures).empty());
+    const ModelCommitment c = commit_with(options, &base_, figures);
+    EXPECT_EQ(c, plain) << "given scales: " << given;
+    EXPECT_EQ(shared_groups(figures), untouched) << "given scales: " << given;
+  }
+
+  // Another scale for one tensor of an untouched group: that group is computed.
+  CommitOptions rescaled;
+  rescaled.given_scales = scales_of(base_);
+  const TensorRecord& other = *base_.find(changed[0].spec.name);
+  ASSERT_NE(other.group, touched);
+  rescaled.given_scales[other.name] = other.scale - 1;
+  CommitFigures plain_figures, figures;
+  const ModelCommitment plain = commit_with(rescaled, nullptr, plain_figures);
+  EXPECT_EQ(commit_with(rescaled, &base_, figures), plain);
+  for (const std::size_t g : shared_groups(figures)) EXPECT_NE(g, other.group);
+  EXPECT_EQ(shared_groups(figures).size(), untouched.size() - 1);
+
+  // Other Basefold parameters: nothing is shared.
+  CommitOptions other_params;
+  other_params.params.num_queries += 1;
+  const ModelCommitment p = commit_with(other_params, &base_, figures);
+  EXPECT_TRUE(shared_groups(figures).empty());
+  EXPECT_EQ(p, commit_with(other_params, nullptr, plain_figures));
+
+  // Kept groups: a shared one is the reference's prover data, copied; one the
+  // reference did not keep is committed whole.
+  CommitOptions keep_all;
+  keep_all.given_scales = scales_of(base_);
+  keep_all.keep_group_of = [](std::string_view) { return true; };
+  KeptGroups reference_kept;
+  CommitOptions keep_base = keep_all;
+  keep_base.given_scales.clear();
+  ASSERT_EQ(commit_model(Checkpoint::open_local(dir_ / "base"), keep_base, nullptr, &reference_kept), base_);
+  const std::uint32_t dropped = static_cast<std::uint32_t>(untouched.back());
+  reference_kept.erase(dropped);
+  KeptGroups kept;
+  const ModelCommitment k = commit_with(keep_all, &base_, figures, &kept, &reference_kept);
+  EXPECT_EQ(k, commit_with(keep_all, nullptr, plain_figures));
+  std::vector<std::size_t> expected = untouched;
+  expected.pop_back();
+  EXPECT_EQ(shared_groups(figures), expected);
+  ASSERT_EQ(kept.size(), base_.groups.size());
+  for (const auto& [g, data] : kept) {
+    EXPECT_EQ(data.commitment(), k.groups[g]) << g;
+    const std::vector<std::vector<crypto::Fp>> tables = group_tables(checkpoint, k, g);
+    ASSERT_EQ(data.tables().size(), tables.size());
+    for (std::size_t j = 0; j < tables.size(); ++j) EXPECT_EQ(data.tables()[j], tables[j]) << g << " " << j;
+    if (reference_kept.contains(g)) {
+      EXPECT_EQ(g != touched, std::equal(data.codeword().begin(), data.codeword().end(), reference_kept.at(g).codeword().begin(),
+                             reference_kept.at(g).codeword().end()))
+          << g;
+    }
+  }
+}
+
 TEST_F(ModelCommitmentTest, GroupTablesRefuseOtherBytes) {
   std::vector<TensorData> changed = tensors_;
   changed[3].bytes[0] ^= 1;
