@@ -151,33 +151,16 @@ void basefold_stack_blocks(std::span<Fp> values, unsigned stack_vars, unsigned l
     const Fp step = root.pow(std::uint64_t{1} << (member_bits - 1 - i));
     for (std::size_t k = 0; k < (std::size_t{1} << i); ++k) shifts[k + (std::size_t{1} << i)] = shifts[k] * step;
   }
-  // zeta^i for i < width / 2, zeta of order 2^l: the DIF twiddles of every stage.
-  const Fp zeta = Fp::root_of_unity(stack_vars);
-  std::vector<Fp> twiddles(width / 2);
-  twiddles[0] = Fp::one();
-  for (std::size_t i = 1; i < twiddles.size(); ++i) twiddles[i] = twiddles[i - 1] * zeta;
+  // Each block: the Moebius transform over the layer variables, then the
+  // coset NTT of size 2^l at w_0(m) (coefficients times w_0^i, a radix-2 DIF
+  // transform: natural order in, bit-reversed order out).
+  const SerialCosetNtt coset_ntt(stack_vars);
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, count, std::max<std::size_t>(1, 4096 >> stack_vars)),
                     [&](const tbb::blocked_range<std::size_t>& r) {
                       for (std::size_t m = r.begin(); m < r.end(); ++m) {
-                        Fp* a = values.data() + m * width;
-                        moebius_transform(std::span<Fp>(a, width));  // over the layer variables
-                        // Coefficient i times w_0^i, then a radix-2 DIF transform: natural
-                        // order in, bit-reversed order out (what coset_ntt_forward computes).
-                        Fp power = Fp::one();
-                        for (std::size_t i = 0; i < width; ++i) {
-                          a[i] = a[i] * power;
-                          power = power * shifts[m];
-                        }
-                        for (std::size_t half = width / 2; half >= 1; half /= 2) {
-                          const std::size_t stride = width / (2 * half);
-                          for (std::size_t start = 0; start < width; start += 2 * half) {
-                            for (std::size_t j = 0; j < half; ++j) {
-                              const Fp u = a[start + j], v = a[start + j + half];
-                              a[start + j] = u + v;
-                              a[start + j + half] = (u - v) * twiddles[j * stride];
-                            }
-                          }
-                        }
+                        const std::span<Fp> block = values.subspan(m * width, width);
+                        moebius_transform(block);
+                        coset_ntt(block, shifts[m]);
                       }
                     });
 }

@@ -3,10 +3,14 @@
 #include <algorithm>
 #include <bit>
 #include <stdexcept>
+#include <type_traits>
 #include <vector>
 
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
+
+#include "engine/crypto/goldilocks_avx512.h"
+#include "engine/crypto/simd.h"
 
 namespace fti::crypto {
 namespace {
@@ -41,6 +45,56 @@ void transform_block(T* x, unsigned bits) {
   }
 }
 
+#if defined(FTI_HAVE_AVX512_KERNELS)
+// transform_block<Fp> on 8 lanes (the same bits): bits 0..2 inside each
+// register (the partner lanes lined up by a permute, the result blended into
+// the upper lanes of each pair), the higher bits a register at a time.
+template <bool kInverse>
+FTI_AVX512 inline avx512::Vec butterfly_avx512(avx512::Vec hi, avx512::Vec lo) {
+  return kInverse ? avx512::add(hi, lo) : avx512::sub(hi, lo);
+}
+
+template <bool kInverse>
+FTI_AVX512 void transform_block_avx512(Fp* x, unsigned bits) {
+  namespace vec = avx512;
+  const std::size_t n = std::size_t{1} << bits;
+  constexpr auto step = butterfly_avx512<kInverse>;
+  const vec::Vec from1 = _mm512_set_epi64(6, 6, 4, 4, 2, 2, 0, 0);
+  const vec::Vec from2 = _mm512_set_epi64(5, 4, 5, 4, 1, 0, 1, 0);
+  const vec::Vec from4 = _mm512_set_epi64(3, 2, 1, 0, 3, 2, 1, 0);
+  for (std::size_t base = 0; base < n; base += 8) {
+    vec::Vec v = vec::load(x + base);
+    v = _mm512_mask_blend_epi64(0xAA, v, step(v, vec::permute(from1, v)));
+    v = _mm512_mask_blend_epi64(0xCC, v, step(v, vec::permute(from2, v)));
+    v = _mm512_mask_blend_epi64(0xF0, v, step(v, vec::permute(from4, v)));
+    vec::store(x + base, v);
+  }
+  for (unsigned k = 3; k < bits; ++k) {
+    const std::size_t h = std::size_t{1} << k;
+    for (std::size_t base = 0; base < n; base += 2 * h) {
+      for (std::size_t j = 0; j < h; j += 8) {
+        vec::store(x + base + h + j, step(vec::load(x + base + h + j), vec::load(x + base + j)));
+      }
+    }
+  }
+}
+#endif
+
+// transform_block, on the vector kernels where they run and the block holds
+// at least one register.
+template <typename T, bool kInverse>
+void transform_block_any(T* x, unsigned bits) {
+#if defined(FTI_HAVE_AVX512_KERNELS)
+  if constexpr (std::is_same_v<T, Fp>) {
+    if (bits >= 3 && simd_enabled()) {
+      transform_block_avx512<kInverse>(x, bits);
+      return;
+    }
+  }
+#endif
+  transform_block<T, kInverse>(x, bits);
+}
+
 // One pass over memory for bits [k, k + C): each "column" is the 2^C
 // entries at stride 2^k, gathered into registers, transformed, written back.
 template <typename T, bool kInverse, unsigned C>
@@ -73,11 +127,11 @@ void transform(std::span<T> values) {
   const std::size_t block = std::size_t{1} << low;
   T* x = values.data();
   if (n == block) {
-    transform_block<T, kInverse>(x, low);
+    transform_block_any<T, kInverse>(x, low);
     return;
   }
   tbb::parallel_for(std::size_t{0}, n / block,
-                    [&](std::size_t b) { transform_block<T, kInverse>(x + b * block, low); });
+                    [&](std::size_t b) { transform_block_any<T, kInverse>(x + b * block, low); });
   unsigned k = low;
   while (k < log_n) {
     const unsigned c = std::min(kPassBits, log_n - k);

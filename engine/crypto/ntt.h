@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 
 #include "engine/crypto/goldilocks.h"
@@ -45,6 +46,26 @@ void ntt_inverse(std::span<Fp> values);
 // The same on the coset shift * H_n: position j holds f(shift * w_n^bitrev(j)).
 void coset_ntt_forward(std::span<Fp> values, Fp shift);
 void coset_ntt_inverse(std::span<Fp> values, Fp shift);
+
+struct TwiddleTables;
+
+// coset_ntt_forward for many small transforms of one size, each run inside
+// the caller's own parallel loop: no tasks spawned, no lock taken per call
+// (the twiddles are fetched once, here). Any size works; above 2^14 values
+// the transform is no longer cache-blocked.
+class SerialCosetNtt {
+ public:
+  // Throws std::invalid_argument for log_n above kMaxLogNttSize.
+  explicit SerialCosetNtt(unsigned log_n);
+  // values.size() must be 2^log_n (std::invalid_argument otherwise); shift
+  // nonzero (not checked: the caller's domain points).
+  void operator()(std::span<Fp> values, Fp shift) const;
+
+ private:
+  unsigned log_n_;
+  bool simd_;
+  std::shared_ptr<const TwiddleTables> tables_;
+};
 
 // The evaluation point at position j of a bit-reversed domain of size 2^log_n.
 Fp domain_point(unsigned log_n, std::size_t position, Fp shift = Fp::one());
