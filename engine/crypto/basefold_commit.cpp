@@ -115,13 +115,13 @@ std::vector<Fp> basefold_encode(std::span<const Fp> table, unsigned log_blowup) 
   return word;
 }
 
-std::vector<Fp> basefold_stacked_table(std::span<const std::vector<Fp>> tables) {
-  if (tables.empty()) throw std::invalid_argument("basefold_stacked_table: no tables");
-  const unsigned l = basefold_stack_vars(tables.size());
+namespace {
+
+// S[x 2^l + y] = tables[y][x] into `out` (2^l times a table's size), zero for
+// the padding members y >= M; each x's 2^l values are written together.
+void write_stacked_table(std::span<const std::vector<Fp>> tables, unsigned l, std::span<Fp> out) {
   const std::size_t members = std::size_t{1} << l;
-  const std::size_t size = tables.front().size();
-  std::vector<Fp> out = large_vector<Fp>(size << l);
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, size, std::size_t{1} << 12),
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, tables.front().size(), std::size_t{1} << 12),
                     [&](const tbb::blocked_range<std::size_t>& r) {
                       for (std::size_t x = r.begin(); x < r.end(); ++x) {
                         for (std::size_t y = 0; y < members; ++y) {
@@ -129,6 +129,15 @@ std::vector<Fp> basefold_stacked_table(std::span<const std::vector<Fp>> tables) 
                         }
                       }
                     });
+}
+
+}  // namespace
+
+std::vector<Fp> basefold_stacked_table(std::span<const std::vector<Fp>> tables) {
+  if (tables.empty()) throw std::invalid_argument("basefold_stacked_table: no tables");
+  const unsigned l = basefold_stack_vars(tables.size());
+  std::vector<Fp> out = large_vector<Fp>(tables.front().size() << l);
+  write_stacked_table(tables, l, out);
   return out;
 }
 
@@ -168,27 +177,16 @@ void basefold_stack_blocks(std::span<Fp> values, unsigned stack_vars, unsigned l
 BasefoldProverData basefold_commit(const BasefoldParams& params, std::vector<std::vector<Fp>> tables) {
   const unsigned num_vars = checked_num_vars(params, tables);
   BasefoldLayout layout = BasefoldLayout::make(params, num_vars, tables.size());
-  // Member by member into the blocks of the stacked codeword, then every
-  // block transformed (basefold_stack_blocks): one member's scratch at a time
-  // instead of the stacked table and its coefficients (tested equal to
-  // basefold_encode(basefold_stacked_table(tables))).
-  const unsigned stack = layout.stack_vars;
-  const std::size_t positions = tables.front().size() << params.log_blowup;  // per member
-  std::vector<Fp> word = large_vector<Fp>(positions << stack);  // zero: the padding members stay so
-  std::vector<Fp> coeffs = large_vector<Fp>(tables.front().size());  // scratch, reused for every member
-  if (stack == 0) {
-    rs_encode_from_table(tables.front(), params.log_blowup, coeffs, word);
-  } else {
-    std::vector<Fp> member = large_vector<Fp>(positions);
-    for (std::size_t j = 0; j < tables.size(); ++j) {
-      rs_encode_from_table(tables[j], params.log_blowup, coeffs, member);
-      tbb::parallel_for(tbb::blocked_range<std::size_t>(0, positions, std::size_t{1} << 14),
-                        [&](const tbb::blocked_range<std::size_t>& r) {
-                          for (std::size_t m = r.begin(); m < r.end(); ++m) word[(m << stack) + j] = member[m];
-                        });
-    }
-    basefold_stack_blocks(word, stack, layout.layers.front().log_domain, 0);
-  }
+  // The stacked table goes into the first 2^(n+l) values of the word, is
+  // turned into its coefficients there and encoded in place: no buffer but
+  // the word, and large transforms instead of one per member and block
+  // (tested equal to basefold_encode(basefold_stacked_table(tables))).
+  const std::size_t stacked_size = tables.front().size() << layout.stack_vars;
+  std::vector<Fp> word = large_vector<Fp>(stacked_size << params.log_blowup);
+  const std::span<Fp> coefficients = std::span<Fp>(word).first(stacked_size);
+  write_stacked_table(tables, layout.stack_vars, coefficients);
+  moebius_transform(coefficients);
+  rs_encode_in_place(word, params.log_blowup);
   MerkleTree tree = build_tree(layout, word);
   return BasefoldProverData(params, std::move(layout), std::move(tables), std::move(word), std::move(tree));
 }

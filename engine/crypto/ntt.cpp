@@ -13,6 +13,7 @@
 #include <tbb/parallel_invoke.h>
 
 #include "engine/crypto/goldilocks_avx512.h"
+#include "engine/crypto/powers.h"
 #include "engine/crypto/simd.h"
 
 namespace fti::crypto {
@@ -34,6 +35,9 @@ namespace {
 // remaining layers run without touching memory.
 constexpr std::size_t kSerialSize = std::size_t{1} << 14;
 constexpr std::size_t kGrain = std::size_t{1} << 12;
+// Twiddle tables stop at 2^22 entries (32 MiB per direction); the top passes
+// of larger transforms compute theirs (radix4_pass).
+constexpr unsigned kMaxTableLog = 22;
 
 std::vector<Fp> build_table(unsigned max_log, bool invert) {
   const std::size_t n = std::size_t{1} << max_log;
@@ -61,6 +65,7 @@ std::vector<Fp> build_table(unsigned max_log, bool invert) {
 class TwiddleCache {
  public:
   std::shared_ptr<const TwiddleTables> get(unsigned log_n) {
+    log_n = std::min(log_n, kMaxTableLog);
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (tables_ && tables_->max_log >= log_n) return tables_;
@@ -99,45 +104,56 @@ unsigned checked_log2(std::size_t n, const char* who) {
 
 // Two DIF layers at once (radix-4) on the block x[0, 4q), for j in
 // [begin, end): the four quarters pass through registers once instead of
-// memory twice.
-inline void dif_radix4_range(Fp* x, std::size_t q, const Fp* tw, std::size_t begin, std::size_t end) {
-  const Fp* tw_outer = tw + 2 * q;  // w_{4q}^j, j < 2q
-  const Fp* tw_inner = tw + q;      // w_{2q}^j, j < q
+// memory twice. The twiddles of j are outer_lo[j - begin] = w_{4q}^j,
+// outer_hi[j - begin] = w_{4q}^(j+q) and inner[j - begin] = w_{2q}^j.
+inline void dif_radix4_with(Fp* x, std::size_t q, std::size_t begin, std::size_t end, const Fp* outer_lo,
+                            const Fp* outer_hi, const Fp* inner) {
   Fp* x0 = x;
   Fp* x1 = x + q;
   Fp* x2 = x + 2 * q;
   Fp* x3 = x + 3 * q;
   for (std::size_t j = begin; j < end; ++j) {
+    const std::size_t k = j - begin;
     const Fp a0 = x0[j], a1 = x1[j], a2 = x2[j], a3 = x3[j];
     // Outer layer, h = 2q: pairs (a0, a2) with w^j and (a1, a3) with w^(j+q).
-    const Fp b0 = a0 + a2, b2 = (a0 - a2) * tw_outer[j];
-    const Fp b1 = a1 + a3, b3 = (a1 - a3) * tw_outer[j + q];
+    const Fp b0 = a0 + a2, b2 = (a0 - a2) * outer_lo[k];
+    const Fp b1 = a1 + a3, b3 = (a1 - a3) * outer_hi[k];
     // Inner layer, h = q: pairs (b0, b1) and (b2, b3), both with w_{2q}^j.
     x0[j] = b0 + b1;
-    x1[j] = (b0 - b1) * tw_inner[j];
+    x1[j] = (b0 - b1) * inner[k];
     x2[j] = b2 + b3;
-    x3[j] = (b2 - b3) * tw_inner[j];
+    x3[j] = (b2 - b3) * inner[k];
   }
+}
+
+// The same with the twiddles from the table (tw[h + j] = w_{2h}^j).
+inline void dif_radix4_range(Fp* x, std::size_t q, const Fp* tw, std::size_t begin, std::size_t end) {
+  dif_radix4_with(x, q, begin, end, tw + 2 * q + begin, tw + 3 * q + begin, tw + q + begin);
 }
 
 inline void dif_radix4(Fp* x, std::size_t q, const Fp* tw) { dif_radix4_range(x, q, tw, 0, q); }
 
-inline void dit_radix4(Fp* x, std::size_t q, const Fp* tw) {
-  const Fp* tw_outer = tw + 2 * q;
-  const Fp* tw_inner = tw + q;
+// The DIT twin of dif_radix4_with (the inverse transform), same twiddles.
+inline void dit_radix4_with(Fp* x, std::size_t q, std::size_t begin, std::size_t end, const Fp* outer_lo,
+                            const Fp* outer_hi, const Fp* inner) {
   Fp* x0 = x;
   Fp* x1 = x + q;
   Fp* x2 = x + 2 * q;
   Fp* x3 = x + 3 * q;
-  for (std::size_t j = 0; j < q; ++j) {
-    const Fp a0 = x0[j], a1 = x1[j] * tw_inner[j], a2 = x2[j], a3 = x3[j] * tw_inner[j];
+  for (std::size_t j = begin; j < end; ++j) {
+    const std::size_t k = j - begin;
+    const Fp a0 = x0[j], a1 = x1[j] * inner[k], a2 = x2[j], a3 = x3[j] * inner[k];
     const Fp b0 = a0 + a1, b1 = a0 - a1, b2 = a2 + a3, b3 = a2 - a3;
-    const Fp c2 = b2 * tw_outer[j], c3 = b3 * tw_outer[j + q];
+    const Fp c2 = b2 * outer_lo[k], c3 = b3 * outer_hi[k];
     x0[j] = b0 + c2;
     x1[j] = b1 + c3;
     x2[j] = b0 - c2;
     x3[j] = b1 - c3;
   }
+}
+
+inline void dit_radix4(Fp* x, std::size_t q, const Fp* tw) {
+  dit_radix4_with(x, q, 0, q, tw + 2 * q, tw + 3 * q, tw + q);
 }
 
 // Serial DIF on x[0, n): radix-4 passes from the top, a final radix-2 pass
@@ -183,23 +199,28 @@ FTI_AVX512 static inline vec::Vec lanes(long long a0, long long a1, long long a2
   return _mm512_set_epi64(a7, a6, a5, a4, a3, a2, a1, a0);
 }
 
-// dif_radix4_range, 8 values of j at a time; the scalar loop takes the rest.
-FTI_AVX512 void dif_radix4_range_avx512(Fp* x, std::size_t q, const Fp* tw, std::size_t begin, std::size_t end) {
-  const Fp* two = tw + 2 * q;
-  const Fp* one = tw + q;
+// dif_radix4_with, 8 values of j at a time; the scalar loop takes the rest.
+FTI_AVX512 void dif_radix4_with_avx512(Fp* x, std::size_t q, std::size_t begin, std::size_t end,
+                                       const Fp* outer_lo, const Fp* outer_hi, const Fp* inner) {
   std::size_t j = begin;
   for (; j + 8 <= end; j += 8) {
+    const std::size_t k = j - begin;
     const vec::Vec a0 = vec::load(x + j), a1 = vec::load(x + j + q);
     const vec::Vec a2 = vec::load(x + j + 2 * q), a3 = vec::load(x + j + 3 * q);
-    const vec::Vec b0 = vec::add(a0, a2), b2 = vec::mul(vec::sub(a0, a2), vec::load(two + j));
-    const vec::Vec b1 = vec::add(a1, a3), b3 = vec::mul(vec::sub(a1, a3), vec::load(two + j + q));
-    const vec::Vec w = vec::load(one + j);
+    const vec::Vec b0 = vec::add(a0, a2), b2 = vec::mul(vec::sub(a0, a2), vec::load(outer_lo + k));
+    const vec::Vec b1 = vec::add(a1, a3), b3 = vec::mul(vec::sub(a1, a3), vec::load(outer_hi + k));
+    const vec::Vec w = vec::load(inner + k);
     vec::store(x + j, vec::add(b0, b1));
     vec::store(x + j + q, vec::mul(vec::sub(b0, b1), w));
     vec::store(x + j + 2 * q, vec::add(b2, b3));
     vec::store(x + j + 3 * q, vec::mul(vec::sub(b2, b3), w));
   }
-  dif_radix4_range(x, q, tw, j, end);
+  const std::size_t k = j - begin;
+  dif_radix4_with(x, q, j, end, outer_lo + k, outer_hi + k, inner + k);
+}
+
+FTI_AVX512 void dif_radix4_range_avx512(Fp* x, std::size_t q, const Fp* tw, std::size_t begin, std::size_t end) {
+  dif_radix4_with_avx512(x, q, begin, end, tw + 2 * q + begin, tw + 3 * q + begin, tw + q + begin);
 }
 
 // The last three layers (h = 4, 2, 1) of every aligned 8-value chunk: a
@@ -248,52 +269,120 @@ FTI_AVX512 void dif_serial_avx512(Fp* x, std::size_t n, const Fp* tw) {
 }
 #endif
 
+// The twiddles of a radix-4 pass over a block of 4q values that the table
+// does not reach (4q above its size): for j in [begin, begin + count),
+// lo = w^j, hi = w^(j+q) = w^j w^q and inner = w^(2j), w of order 4q (its
+// inverse for the inverse transform). 8 lanes at a time where the vector
+// kernels run.
+void fill_radix4_twiddles(Fp w, std::size_t q, std::size_t begin, std::size_t count, Fp* lo, Fp* hi, Fp* inner,
+                          bool simd);
+
+#if defined(FTI_HAVE_AVX512_KERNELS)
+FTI_AVX512 void fill_radix4_twiddles_avx512(Fp start, Fp w, Fp quarter, std::size_t count, Fp* lo, Fp* hi,
+                                            Fp* inner) {
+  alignas(64) Fp first[8];
+  first[0] = start;
+  for (std::size_t k = 1; k < 8; ++k) first[k] = first[k - 1] * w;
+  vec::Vec t = vec::load(first);
+  const vec::Vec step = vec::splat(w.square().square().square().value());
+  const vec::Vec quarter_vec = vec::splat(quarter.value());
+  for (std::size_t k = 0; k < count; k += 8) {  // count is a multiple of 8
+    vec::store(lo + k, t);
+    vec::store(hi + k, vec::mul(t, quarter_vec));
+    vec::store(inner + k, vec::mul(t, t));
+    t = vec::mul(t, step);
+  }
+}
+#endif
+
+void fill_radix4_twiddles(Fp w, std::size_t q, std::size_t begin, std::size_t count, Fp* lo, Fp* hi, Fp* inner,
+                          bool simd) {
+  const Fp start = w.pow(begin);
+  const Fp quarter = w.pow(q);
+#if defined(FTI_HAVE_AVX512_KERNELS)
+  if (simd && count % 8 == 0) {
+    fill_radix4_twiddles_avx512(start, w, quarter, count, lo, hi, inner);
+    return;
+  }
+#else
+  (void)simd;
+#endif
+  Fp t = start;
+  for (std::size_t k = 0; k < count; ++k) {
+    lo[k] = t;
+    hi[k] = t * quarter;
+    inner[k] = t.square();
+    t *= w;
+  }
+}
+
+// One radix-4 pass over x[0, 4q) for j in [begin, end), DIF or DIT, with the
+// twiddles from the table when it reaches 4q, else computed a block at a
+// time (the table stops at 2^kMaxTableLog entries: a table for every size
+// would take 16 bytes per value of the largest transform, 4 GiB at 2^28).
+constexpr std::size_t kTwiddleBlock = 1024;
+
+void radix4_pass(Fp* x, std::size_t q, std::size_t begin, std::size_t end, const TwiddleTables& tables, bool inverse,
+                 bool simd) {
+  const auto run = [&](std::size_t b, std::size_t e, const Fp* lo, const Fp* hi, const Fp* inner) {
+    if (inverse) {
+      dit_radix4_with(x, q, b, e, lo, hi, inner);
+      return;
+    }
+#if defined(FTI_HAVE_AVX512_KERNELS)
+    if (simd) {
+      dif_radix4_with_avx512(x, q, b, e, lo, hi, inner);
+      return;
+    }
+#endif
+    dif_radix4_with(x, q, b, e, lo, hi, inner);
+  };
+  if ((4 * q) >> tables.max_log <= 1) {
+    const Fp* tw = (inverse ? tables.inverse : tables.forward).data();
+    run(begin, end, tw + 2 * q + begin, tw + 3 * q + begin, tw + q + begin);
+    return;
+  }
+  const unsigned log_size = static_cast<unsigned>(std::countr_zero(4 * q));
+  const Fp root = Fp::root_of_unity(log_size);
+  const Fp w = inverse ? root.inverse() : root;
+  Fp lo[kTwiddleBlock], hi[kTwiddleBlock], inner[kTwiddleBlock];
+  for (std::size_t b = begin; b < end; b += kTwiddleBlock) {
+    const std::size_t e = std::min(end, b + kTwiddleBlock);
+    fill_radix4_twiddles(w, q, b, e - b, lo, hi, inner, simd);
+    run(b, e, lo, hi, inner);
+  }
+}
+
 // Large transforms: one radix-4 pass over the whole block (parallel over j),
 // then the four quarters are independent transforms of size n/4 (the DIF
 // structure), recursed into in parallel until they fit in cache.
-void dif_recursive(Fp* x, std::size_t n, const Fp* tw, bool simd) {
+void dif_recursive(Fp* x, std::size_t n, const TwiddleTables& tables, bool simd) {
   if (n <= kSerialSize) {
 #if defined(FTI_HAVE_AVX512_KERNELS)
     if (simd) {
-      dif_serial_avx512(x, n, tw);
+      dif_serial_avx512(x, n, tables.forward.data());
       return;
     }
 #endif
-    dif_serial(x, n, tw);
+    dif_serial(x, n, tables.forward.data());
     return;
   }
   const std::size_t q = n / 4;
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, q, kGrain), [&](const tbb::blocked_range<std::size_t>& r) {
-#if defined(FTI_HAVE_AVX512_KERNELS)
-    if (simd) {
-      dif_radix4_range_avx512(x, q, tw, r.begin(), r.end());
-      return;
-    }
-#endif
-    dif_radix4_range(x, q, tw, r.begin(), r.end());
+    radix4_pass(x, q, r.begin(), r.end(), tables, false, simd);
   });
-  tbb::parallel_for(std::size_t{0}, std::size_t{4}, [&](std::size_t k) { dif_recursive(x + k * q, q, tw, simd); });
+  tbb::parallel_for(std::size_t{0}, std::size_t{4}, [&](std::size_t k) { dif_recursive(x + k * q, q, tables, simd); });
 }
 
-void dit_recursive(Fp* x, std::size_t n, const Fp* tw) {
+void dit_recursive(Fp* x, std::size_t n, const TwiddleTables& tables) {
   if (n <= kSerialSize) {
-    dit_serial(x, n, tw);
+    dit_serial(x, n, tables.inverse.data());
     return;
   }
   const std::size_t q = n / 4;
-  tbb::parallel_for(std::size_t{0}, std::size_t{4}, [&](std::size_t k) { dit_recursive(x + k * q, q, tw); });
+  tbb::parallel_for(std::size_t{0}, std::size_t{4}, [&](std::size_t k) { dit_recursive(x + k * q, q, tables); });
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, q, kGrain), [&](const tbb::blocked_range<std::size_t>& r) {
-    const Fp* two = tw + 2 * q;
-    const Fp* one = tw + q;
-    for (std::size_t j = r.begin(); j < r.end(); ++j) {
-      const Fp a0 = x[j], a1 = x[j + q] * one[j], a2 = x[j + 2 * q], a3 = x[j + 3 * q] * one[j];
-      const Fp b0 = a0 + a1, b1 = a0 - a1, b2 = a2 + a3, b3 = a2 - a3;
-      const Fp c2 = b2 * two[j], c3 = b3 * two[j + q];
-      x[j] = b0 + c2;
-      x[j + q] = b1 + c3;
-      x[j + 2 * q] = b0 - c2;
-      x[j + 3 * q] = b1 - c3;
-    }
+    radix4_pass(x, q, r.begin(), r.end(), tables, true, false);
   });
 }
 
@@ -301,11 +390,8 @@ void dit_recursive(Fp* x, std::size_t n, const Fp* tw) {
 void scale_by_powers(std::span<Fp> x, Fp scale, Fp base) {
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, x.size(), kGrain * 4),
                     [&](const tbb::blocked_range<std::size_t>& r) {
-                      Fp f = scale * base.pow(r.begin());
-                      for (std::size_t i = r.begin(); i < r.end(); ++i) {
-                        x[i] *= f;
-                        f *= base;
-                      }
+                      const std::span<Fp> chunk = x.subspan(r.begin(), r.size());
+                      multiply_by_powers(chunk, scale * base.pow(r.begin()), base, chunk);
                     });
 }
 
@@ -313,14 +399,14 @@ void forward_impl(std::span<Fp> values) {
   const unsigned log_n = checked_log2(values.size(), "ntt_forward");
   if (log_n == 0) return;
   const auto tables = twiddle_cache().get(log_n);
-  dif_recursive(values.data(), values.size(), tables->forward.data(), simd_enabled());
+  dif_recursive(values.data(), values.size(), *tables, simd_enabled());
 }
 
 void inverse_impl(std::span<Fp> values) {
   const unsigned log_n = checked_log2(values.size(), "ntt_inverse");
   if (log_n == 0) return;
   const auto tables = twiddle_cache().get(log_n);
-  dit_recursive(values.data(), values.size(), tables->inverse.data());
+  dit_recursive(values.data(), values.size(), *tables);
 }
 
 }  // namespace
@@ -367,50 +453,21 @@ void coset_ntt_inverse(std::span<Fp> values, Fp shift) {
   scale_by_powers(values, n_inv, shift.inverse());
 }
 
-namespace {
-
-// x[i] *= shift^i, serially.
-void scale_serial(std::span<Fp> x, Fp shift) {
-  Fp f = Fp::one();
-  for (Fp& v : x) {
-    v *= f;
-    f *= shift;
-  }
-}
-
-#if defined(FTI_HAVE_AVX512_KERNELS)
-// The same, 8 powers at a time (size a multiple of 8).
-FTI_AVX512 void scale_serial_avx512(std::span<Fp> x, Fp shift) {
-  alignas(64) Fp first[8];
-  first[0] = Fp::one();
-  for (std::size_t i = 1; i < 8; ++i) first[i] = first[i - 1] * shift;
-  vec::Vec powers = vec::load(first);
-  const vec::Vec step = vec::splat((first[7] * shift).value());
-  for (std::size_t i = 0; i < x.size(); i += 8) {
-    vec::store(x.data() + i, vec::mul(vec::load(x.data() + i), powers));
-    powers = vec::mul(powers, step);
-  }
-}
-#endif
-
-}  // namespace
-
 SerialCosetNtt::SerialCosetNtt(unsigned log_n)
-    : log_n_(log_n), simd_(simd_enabled()), tables_(log_n <= kMaxLogNttSize ? twiddle_cache().get(log_n) : nullptr) {
-  if (log_n > kMaxLogNttSize) throw std::invalid_argument("SerialCosetNtt: size above 2^32");
+    : log_n_(log_n), simd_(simd_enabled()), tables_(log_n <= kMaxTableLog ? twiddle_cache().get(log_n) : nullptr) {
+  if (log_n > kMaxTableLog) throw std::invalid_argument("SerialCosetNtt: size above 2^22");
 }
 
 void SerialCosetNtt::operator()(std::span<Fp> values, Fp shift) const {
   if (values.size() != (std::size_t{1} << log_n_)) throw std::invalid_argument("SerialCosetNtt: wrong size");
   if (log_n_ == 0) return;
+  multiply_by_powers(values, Fp::one(), shift, values);
 #if defined(FTI_HAVE_AVX512_KERNELS)
-  if (simd_ && log_n_ >= 3) {
-    scale_serial_avx512(values, shift);
+  if (simd_) {
     dif_serial_avx512(values.data(), values.size(), tables_->forward.data());
     return;
   }
 #endif
-  scale_serial(values, shift);
   dif_serial(values.data(), values.size(), tables_->forward.data());
 }
 

@@ -51,11 +51,11 @@ struct TwiddleTables;
 
 // coset_ntt_forward for many small transforms of one size, each run inside
 // the caller's own parallel loop: no tasks spawned, no lock taken per call
-// (the twiddles are fetched once, here). Any size works; above 2^14 values
-// the transform is no longer cache-blocked.
+// (the twiddles are fetched once, here). Sizes up to 2^22 (the twiddle
+// table's); above 2^14 values the transform is no longer cache-blocked.
 class SerialCosetNtt {
  public:
-  // Throws std::invalid_argument for log_n above kMaxLogNttSize.
+  // Throws std::invalid_argument for log_n above 22.
   explicit SerialCosetNtt(unsigned log_n);
   // values.size() must be 2^log_n (std::invalid_argument otherwise); shift
   // nonzero (not checked: the caller's domain points).
@@ -70,8 +70,9 @@ class SerialCosetNtt {
 // The evaluation point at position j of a bit-reversed domain of size 2^log_n.
 Fp domain_point(unsigned log_n, std::size_t position, Fp shift = Fp::one());
 
-// Twiddles are precomputed once per process up to the largest size used and
-// then shared read-only by all threads. This makes sure the tables for
+// Twiddles are precomputed once per process up to the largest size used (at
+// most 2^22; larger transforms compute the rest as they go) and then shared
+// read-only by all threads. This makes sure the tables for
 // transforms of size <= 2^log_n exist (tests and benchmarks call it to keep
 // the one-time cost out of their measurements).
 void ntt_precompute(unsigned log_n);

@@ -29,4 +29,9 @@ std::vector<Fp> rs_encode(std::span<const Fp> coeffs, unsigned log_blowup, Fp sh
 // Same, into a caller-provided buffer of size coeffs.size() << log_blowup.
 void rs_encode_into(std::span<const Fp> coeffs, unsigned log_blowup, Fp shift, std::span<Fp> out);
 
+// Same, in place: word[0, n) holds the n = word.size() / 2^log_blowup
+// coefficients (n a power of two), and on return word is their codeword. No
+// second buffer of the message's size.
+void rs_encode_in_place(std::span<Fp> word, unsigned log_blowup, Fp shift = Fp::one());
+
 }  // namespace fti::crypto

@@ -9,6 +9,7 @@
 #include "engine/crypto/goldilocks.h"
 #include "engine/crypto/ntt.h"
 #include "engine/crypto/reed_solomon.h"
+#include "engine/crypto/simd.h"
 #include "tests/crypto/test_rng.h"
 
 namespace fti::crypto {
@@ -86,6 +87,34 @@ TEST(Ntt, MatchesHornerAtSampledPositionsLargeSizes) {
   }
 }
 
+// Above 2^22 values the twiddle table stops and the top passes compute their
+// twiddles (ntt.cpp, radix4_pass): forward against Horner, inverse by round
+// trip, with and without the vector kernels.
+TEST(Ntt, TransformsAboveTheTwiddleTable) {
+  TestRng rng(18);
+  for (const unsigned log_n : {23u, 24u}) {
+    const std::vector<Fp> coeffs = rng.fps(std::size_t{1} << log_n);
+    std::vector<Fp> first;
+    for (const bool simd : {true, false}) {
+      const bool previous = set_simd_enabled(simd);
+      std::vector<Fp> v = coeffs;
+      ntt_forward(v);
+      for (int s = 0; s < 6; ++s) {
+        const std::size_t j = s < 2 ? static_cast<std::size_t>(s) : rng.below(v.size());
+        ASSERT_EQ(v[j], horner(coeffs, ref_point(log_n, j, Fp::one()))) << log_n << " " << j;
+      }
+      if (first.empty()) {
+        first = v;
+      } else {
+        ASSERT_EQ(v, first) << log_n;
+      }
+      ntt_inverse(v);
+      ASSERT_EQ(v, coeffs) << log_n;
+      set_simd_enabled(previous);
+    }
+  }
+}
+
 TEST(Ntt, RoundTripAllSizesWithCosets) {
   TestRng rng(13);
   for (unsigned log_n = 0; log_n <= 20; ++log_n) {
@@ -146,6 +175,25 @@ TEST(ReedSolomon, AgreesWithDirectEvaluation) {
       }
     }
   }
+}
+
+TEST(ReedSolomon, InPlaceEncodingIsTheEncoding) {
+  TestRng rng(17);
+  for (const unsigned log_n : {0u, 1u, 3u, 8u, 15u}) {
+    for (const unsigned log_blowup : {0u, 1u, 2u, 3u}) {
+      const std::vector<Fp> coeffs = rng.fps(std::size_t{1} << log_n);
+      for (const Fp shift : {Fp::one(), Fp::from_u64(Fp::kMultiplicativeGenerator)}) {
+        std::vector<Fp> word(coeffs.size() << log_blowup, Fp::from_u64(99));  // the tail is overwritten
+        std::copy(coeffs.begin(), coeffs.end(), word.begin());
+        rs_encode_in_place(word, log_blowup, shift);
+        ASSERT_EQ(word, rs_encode(coeffs, log_blowup, shift)) << log_n << "/" << log_blowup;
+      }
+    }
+  }
+  std::vector<Fp> six(6), eight(8);
+  EXPECT_THROW(rs_encode_in_place(six, 1), std::invalid_argument);
+  EXPECT_THROW(rs_encode_in_place(eight, 4), std::invalid_argument);
+  EXPECT_THROW(rs_encode_in_place(eight, 1, Fp::zero()), std::invalid_argument);
 }
 
 TEST(ReedSolomon, CodewordHasDegreeBelowN) {

@@ -1,0 +1,56 @@
+#include "engine/crypto/powers.h"
+
+#include <cstddef>
+#include <stdexcept>
+
+#include "engine/crypto/goldilocks_avx512.h"
+#include "engine/crypto/simd.h"
+
+namespace fti::crypto {
+namespace {
+
+// From index `begin` on, with f = first * base^begin.
+void multiply_scalar(const Fp* in, Fp* out, std::size_t begin, std::size_t end, Fp f, Fp base) {
+  for (std::size_t i = begin; i < end; ++i) {
+    out[i] = in[i] * f;
+    f *= base;
+  }
+}
+
+#if defined(FTI_HAVE_AVX512_KERNELS)
+// Lanes hold first * base^(i..i+7); each step multiplies them by base^8.
+// Returns where the scalar tail starts and the power it starts from.
+FTI_AVX512 std::size_t multiply_avx512(const Fp* in, Fp* out, std::size_t n, Fp first, Fp base, Fp& next) {
+  alignas(64) Fp lanes[8];
+  lanes[0] = first;
+  for (std::size_t k = 1; k < 8; ++k) lanes[k] = lanes[k - 1] * base;
+  const Fp step = base.square().square().square();  // base^8
+  avx512::Vec powers = avx512::load(lanes);
+  const avx512::Vec step_vec = avx512::splat(step.value());
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    avx512::store(out + i, avx512::mul(avx512::load(in + i), powers));
+    powers = avx512::mul(powers, step_vec);
+  }
+  avx512::store(lanes, powers);
+  next = lanes[0];
+  return i;
+}
+#endif
+
+}  // namespace
+
+void multiply_by_powers(std::span<const Fp> in, Fp first, Fp base, std::span<Fp> out) {
+  if (in.size() != out.size()) throw std::invalid_argument("multiply_by_powers: sizes differ");
+#if defined(FTI_HAVE_AVX512_KERNELS)
+  if (in.size() >= 8 && simd_enabled()) {
+    Fp next;
+    const std::size_t done = multiply_avx512(in.data(), out.data(), in.size(), first, base, next);
+    multiply_scalar(in.data(), out.data(), done, in.size(), next, base);
+    return;
+  }
+#endif
+  multiply_scalar(in.data(), out.data(), 0, in.size(), first, base);
+}
+
+}  // namespace fti::crypto
