@@ -14,6 +14,7 @@
 #include "engine/crypto/merkle.h"
 #include "engine/crypto/moebius.h"
 #include "engine/crypto/ntt.h"
+#include "engine/crypto/powers.h"
 #include "engine/crypto/reed_solomon.h"
 
 namespace fti::commitment {
@@ -72,11 +73,10 @@ void codeword_slab(std::span<const Fp> coeffs, unsigned log_domain, std::size_t 
   for (std::size_t m = 1; m < len; m <<= 1) c = c * c;
   const std::size_t chunks = n / len;
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, len, kFieldGrain), [&](const tbb::blocked_range<std::size_t>& r) {
-    for (std::size_t u = r.begin(); u < r.end(); ++u) out[u] = coeffs[(chunks - 1) * len + u];
-    for (std::size_t q = chunks - 1; q-- > 0;) {
-      const Fp* chunk = coeffs.data() + q * len;
-      for (std::size_t u = r.begin(); u < r.end(); ++u) out[u] = out[u] * c + chunk[u];
-    }
+    const std::span<Fp> acc = out.subspan(r.begin(), r.size());
+    const auto chunk = [&](std::size_t q) { return coeffs.subspan(q * len + r.begin(), r.size()); };
+    std::copy_n(chunk(chunks - 1).begin(), r.size(), acc.begin());
+    for (std::size_t q = chunks - 1; q-- > 0;) crypto::multiply_accumulate(acc, c, chunk(q));
   });
   crypto::coset_ntt_forward(out, x);
 }
@@ -126,17 +126,21 @@ crypto::BasefoldCommitment commit_group(const crypto::BasefoldParams& params, un
   const unsigned cap_height = l0.log_leaves - l0.cap_log;  // the cap's level, counted from the leaves
   const unsigned keep_height = std::min(slab_log_leaves, cap_height);
 
-  // With several slabs, every member's coefficients are needed once per
-  // slab: kept from the first slab when they fit the cache budget, streamed
-  // (and transformed) again for every slab otherwise.
+  // Whole: with one slab, or when the group's stacked coefficients (8 bytes
+  // per stacked entry) fit the cache budget, the stacked table is assembled
+  // once (each member read once), turned into coefficients once, and every
+  // slab is evaluated from them: large transforms, as basefold_commit does.
+  // Otherwise every member's codeword is evaluated on each slab (its table
+  // streamed again) and the blocks are stacked (basefold_stack_blocks).
   const std::size_t table_size = std::size_t{1} << num_vars;
-  const bool cache = slabs_log > 0 && num_polys * table_size * sizeof(Fp) <= options.coefficient_cache_budget;
-  std::vector<std::vector<Fp>> coefficients(cache ? num_polys : 0);
+  const std::size_t stacked_size = table_size << stack;
+  const bool whole = slabs_log == 0 || stacked_size * sizeof(Fp) <= options.coefficient_cache_budget;
 
   // Huge pages where available: first touches of 4 KiB pages dominate otherwise (large_buffer.h).
   std::vector<Fp> stacked = crypto::large_vector<Fp>(slab_values);
-  std::vector<Fp> table = crypto::large_vector<Fp>(cache ? 0 : table_size);
-  std::vector<Fp> slab = crypto::large_vector<Fp>(slab_positions);
+  std::vector<Fp> cache = crypto::large_vector<Fp>(whole && slabs_log > 0 ? stacked_size : 0);
+  std::vector<Fp> table = crypto::large_vector<Fp>(width > 1 || !whole ? table_size : 0);
+  std::vector<Fp> slab = crypto::large_vector<Fp>(whole ? 0 : slab_positions);
   std::vector<Digest> leaves(slab_leaves);
   std::vector<Digest> kept;
   kept.reserve(std::size_t{1} << (l0.log_leaves - keep_height));
@@ -144,39 +148,54 @@ crypto::BasefoldCommitment commit_group(const crypto::BasefoldParams& params, un
     stats->slabs_log = slabs_log;
     stats->state_bytes = slab_leaves * group_commit_bytes_per_leaf();
     stats->buffer_bytes = (stacked.size() + table.size() + slab.size()) * sizeof(Fp);
-    stats->coefficient_cache_bytes = cache ? num_polys * table_size * sizeof(Fp) : 0;
+    stats->coefficient_cache_bytes = cache.size() * sizeof(Fp);
+  }
+
+  // The stacked coefficients, S[x 2^l + y] = P_y[x] transformed (the
+  // padding members stay zero): in the first part of the slab buffer when
+  // there is one slab, in the cache otherwise.
+  const std::span<Fp> coefficients =
+      whole ? (slabs_log == 0 ? std::span<Fp>(stacked).first(stacked_size) : std::span<Fp>(cache)) : std::span<Fp>();
+  if (whole) {
+    for (std::size_t j = 0; j < num_polys; ++j) {
+      if (width == 1) {
+        source(j, coefficients);
+        continue;
+      }
+      source(j, table);
+      tbb::parallel_for(tbb::blocked_range<std::size_t>(0, table_size, kFieldGrain),
+                        [&](const tbb::blocked_range<std::size_t>& r) {
+                          for (std::size_t x = r.begin(); x < r.end(); ++x) coefficients[x * width + j] = table[x];
+                        });
+    }
+    crypto::moebius_transform(coefficients);
   }
 
   for (std::size_t t = 0; t < (std::size_t{1} << slabs_log); ++t) {
     const std::size_t first = t * slab_positions;
-    if (num_polys < width) std::fill(stacked.begin(), stacked.end(), Fp::zero());
-    // Position m of every member's codeword, member by member, into block m.
-    for (std::size_t j = 0; j < num_polys; ++j) {
-      std::span<Fp> coeffs = table;
-      if (cache) {
-        if (t == 0) coefficients[j] = crypto::large_vector<Fp>(table_size);
-        coeffs = coefficients[j];
+    if (whole && slabs_log == 0) {
+      crypto::rs_encode_in_place(stacked, params.log_blowup);
+    } else if (whole) {
+      codeword_slab(coefficients, l0.log_domain, first * width, stacked);
+    } else {
+      if (num_polys < width) std::fill(stacked.begin(), stacked.end(), Fp::zero());
+      // Position m of every member's codeword, member by member, into block m.
+      for (std::size_t j = 0; j < num_polys; ++j) {
+        source(j, table);
+        crypto::moebius_transform(table);
+        codeword_slab(table, member_log_domain, first, slab);
+        if (width == 1) {
+          std::copy(slab.begin(), slab.end(), stacked.begin());
+          continue;
+        }
+        tbb::parallel_for(tbb::blocked_range<std::size_t>(0, slab_positions, kFieldGrain),
+                          [&](const tbb::blocked_range<std::size_t>& r) {
+                            for (std::size_t m = r.begin(); m < r.end(); ++m) stacked[m * width + j] = slab[m];
+                          });
       }
-      if (!cache || t == 0) {
-        source(j, coeffs);
-        crypto::moebius_transform(coeffs);
-      }
-      if (slabs_log == 0) {
-        crypto::rs_encode_into(coeffs, params.log_blowup, Fp::one(), slab);
-      } else {
-        codeword_slab(coeffs, member_log_domain, first, slab);
-      }
-      if (width == 1) {
-        std::copy(slab.begin(), slab.end(), stacked.begin());
-        continue;
-      }
-      tbb::parallel_for(tbb::blocked_range<std::size_t>(0, slab_positions, kFieldGrain),
-                        [&](const tbb::blocked_range<std::size_t>& r) {
-                          for (std::size_t m = r.begin(); m < r.end(); ++m) stacked[m * width + j] = slab[m];
-                        });
+      // Each block of members' values becomes that block of the stacked codeword.
+      crypto::basefold_stack_blocks(stacked, stack, l0.log_domain, first);
     }
-    // Each block of members' values becomes that block of the stacked codeword.
-    crypto::basefold_stack_blocks(stacked, stack, l0.log_domain, first);
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, slab_leaves, kLeafGrain),
                       [&](const tbb::blocked_range<std::size_t>& r) {
                         for (std::size_t i = r.begin(); i < r.end(); ++i) {

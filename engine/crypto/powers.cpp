@@ -36,6 +36,15 @@ FTI_AVX512 std::size_t multiply_avx512(const Fp* in, Fp* out, std::size_t n, Fp 
   next = lanes[0];
   return i;
 }
+
+FTI_AVX512 std::size_t multiply_accumulate_avx512(Fp* acc, Fp c, const Fp* x, std::size_t n) {
+  const avx512::Vec cv = avx512::splat(c.value());
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    avx512::store(acc + i, avx512::add(avx512::mul(avx512::load(acc + i), cv), avx512::load(x + i)));
+  }
+  return i;
+}
 #endif
 
 }  // namespace
@@ -51,6 +60,15 @@ void multiply_by_powers(std::span<const Fp> in, Fp first, Fp base, std::span<Fp>
   }
 #endif
   multiply_scalar(in.data(), out.data(), 0, in.size(), first, base);
+}
+
+void multiply_accumulate(std::span<Fp> acc, Fp c, std::span<const Fp> x) {
+  if (acc.size() != x.size()) throw std::invalid_argument("multiply_accumulate: sizes differ");
+  std::size_t i = 0;
+#if defined(FTI_HAVE_AVX512_KERNELS)
+  if (simd_enabled()) i = multiply_accumulate_avx512(acc.data(), c, x.data(), acc.size());
+#endif
+  for (; i < acc.size(); ++i) acc[i] = acc[i] * c + x[i];
 }
 
 }  // namespace fti::crypto

@@ -157,6 +157,23 @@ TEST(Simd, MultiplyByPowersIsTheDefinition) {
   EXPECT_THROW(multiply_by_powers(a, Fp::one(), Fp::one(), b), std::invalid_argument);
 }
 
+TEST(Simd, MultiplyAccumulateIsTheDefinition) {
+  TestRng rng(46);
+  for (const bool simd : {false, true}) {
+    SimdSetting setting(simd);
+    for (std::size_t n = 0; n <= 40; ++n) {
+      const std::vector<Fp> acc = random_vector(rng, n), x = random_vector(rng, n);
+      const Fp c = rng.fp();
+      std::vector<Fp> expected(n), actual = acc;
+      for (std::size_t i = 0; i < n; ++i) expected[i] = acc[i] * c + x[i];
+      multiply_accumulate(actual, c, x);
+      ASSERT_EQ(actual, expected) << n << " simd " << simd;
+    }
+  }
+  std::vector<Fp> a(3), b(4);
+  EXPECT_THROW(multiply_accumulate(a, Fp::one(), b), std::invalid_argument);
+}
+
 // SerialCosetNtt is coset_ntt_forward, with the kernels and without.
 TEST(Simd, SerialCosetNttIsTheCosetTransform) {
   TestRng rng(44);
