@@ -10,7 +10,9 @@
 #include <tbb/parallel_for.h>
 
 #include "engine/crypto/basefold_params.h"
+#include "engine/crypto/goldilocks_avx512.h"
 #include "engine/crypto/ntt.h"
+#include "engine/crypto/simd.h"
 
 namespace fti::crypto {
 namespace {
@@ -86,6 +88,76 @@ Fp3 fold_in_place(const T* v, Fp x_inv, std::span<const Fp3> r) {
   return buf[0] * kInvPow2[a];
 }
 
+#if defined(FTI_HAVE_AVX512_KERNELS)
+// fold_in_place for 8 consecutive leaves m0 .. m0 + 7 of base-field
+// codewords at once, leaf m0 + k in lane k (the same bits): the leaves'
+// values are gathered by position, combined with `powers` unless a single
+// codeword has weight 1, and folded step by step in the lanes. x_inv of leaf
+// m0 + k is base * lo_inv[k].
+namespace vec = avx512;
+
+FTI_AVX512 inline vec::Vec3 splat3(const Fp3& x) {
+  return {{vec::splat(x.coeff(0).value()), vec::splat(x.coeff(1).value()), vec::splat(x.coeff(2).value())}};
+}
+
+FTI_AVX512 void fold_leaves8(std::span<const std::span<const Fp>> codewords, std::span<const Fp3> powers,
+                             bool single, std::size_t m0, Fp base, const Fp* lo_inv, std::span<const Fp3> r,
+                             Fp3* out) {
+  const auto a = static_cast<unsigned>(r.size());
+  const unsigned shift = kMaxBasefoldLogArity - a;
+  const std::size_t width = std::size_t{1} << a;
+  const vec::Vec stride = _mm512_set_epi64(static_cast<long long>(7 * width), static_cast<long long>(6 * width),
+                                           static_cast<long long>(5 * width), static_cast<long long>(4 * width),
+                                           static_cast<long long>(3 * width), static_cast<long long>(2 * width),
+                                           static_cast<long long>(width), 0);
+  vec::Vec x_inv = vec::mul(vec::splat(base.value()), vec::load(lo_inv));
+  vec::Vec3 buf[kMaxLeaf];
+  // Step 0 from the base-field values.
+  const std::size_t first = m0 << a;
+  const vec::Vec3 r0 = splat3(r[0]);
+  vec::Vec3 combined[kMaxLeaf];
+  if (!single) {
+    for (std::size_t k = 0; k < width; ++k) combined[k] = {{vec::splat(0), vec::splat(0), vec::splat(0)}};
+    for (std::size_t j = 0; j < codewords.size(); ++j) {
+      const vec::Vec3 pj = splat3(powers[j]);
+      const Fp* src = codewords[j].data() + first;
+      for (std::size_t k = 0; k < width; ++k) {
+        combined[k] = vec::add3(combined[k], vec::mul3(pj, vec::gather(stride, src + k)));
+      }
+    }
+  }
+  for (std::size_t t = 0; t < width / 2; ++t) {
+    const vec::Vec c = vec::mul(x_inv, vec::splat(kRootsInv[bit_reverse(t, a - 1) << shift].value()));
+    if (single) {
+      const Fp* src = codewords[0].data() + first;
+      const vec::Vec u0 = vec::gather(stride, src + 2 * t), u1 = vec::gather(stride, src + 2 * t + 1);
+      const vec::Vec d = vec::mul(vec::sub(u0, u1), c);
+      buf[t] = {{vec::add(vec::add(u0, u1), vec::mul(r0.c[0], d)), vec::mul(r0.c[1], d), vec::mul(r0.c[2], d)}};
+    } else {
+      const vec::Vec3 u0 = combined[2 * t], u1 = combined[2 * t + 1];
+      buf[t] = vec::add3(vec::add3(u0, u1), vec::mul3(r0, vec::mul3(vec::sub3(u0, u1), c)));
+    }
+  }
+  x_inv = vec::mul(x_inv, x_inv);
+  std::size_t size = width / 2;
+  for (unsigned s = 1; s < a; ++s) {
+    const vec::Vec3 rs = splat3(r[s]);
+    const std::size_t half = size / 2;
+    for (std::size_t t = 0; t < half; ++t) {
+      const vec::Vec c = vec::mul(x_inv, vec::splat(kRootsInv[bit_reverse(t, a - s - 1) << (s + shift)].value()));
+      const vec::Vec3 u0 = buf[2 * t], u1 = buf[2 * t + 1];
+      buf[t] = vec::add3(vec::add3(u0, u1), vec::mul3(rs, vec::mul3(vec::sub3(u0, u1), c)));
+    }
+    x_inv = vec::mul(x_inv, x_inv);
+    size = half;
+  }
+  const vec::Vec3 result = vec::mul3(buf[0], vec::splat(kInvPow2[a].value()));
+  alignas(64) Fp lanes[3][8];
+  for (std::size_t k = 0; k < 3; ++k) vec::store(lanes[k], result.c[k]);
+  for (std::size_t k = 0; k < 8; ++k) out[m0 + k] = Fp3(lanes[0][k], lanes[1][k], lanes[2][k]);
+}
+#endif
+
 void check_fold_sizes(std::size_t in_size, std::size_t out_size, std::size_t arity, const char* who) {
   if (in_size == 0 || (in_size & (in_size - 1)) != 0 || arity > kMaxBasefoldLogArity ||
       (in_size >> arity) != out_size || (out_size << arity) != in_size) {
@@ -93,21 +165,30 @@ void check_fold_sizes(std::size_t in_size, std::size_t out_size, std::size_t ari
   }
 }
 
-// Runs body(leaf, x_inv) for every leaf of a layer of 2^log_domain positions
-// folded by 2^a, in parallel chunks of 2^kChunkLog leaves. With leaf m =
-// hi 2^c + lo: x_m^-1 = w_K^-bitrev_(K-a)(m) = base(hi) * w_(a+c)^-bitrev_c(lo),
-// base(hi) = domain_point(K, hi 2^(a+c))^-1.
+// The leaves of a layer of 2^log_domain positions folded by 2^a, in chunks
+// of 2^c leaves (c = min(kChunkLog, leaves)): with leaf m = hi 2^c + lo,
+// x_m^-1 = w_K^-bitrev_(K-a)(m) = base(hi) * lo_table[lo], lo_table[lo] =
+// w_(a+c)^-bitrev_c(lo) and base(hi) = domain_point(K, hi 2^(a+c))^-1.
+struct LeafChunks {
+  unsigned log_domain = 0, a = 0, c = 0;
+  std::vector<Fp> lo_table;
+
+  LeafChunks(unsigned log_domain_, unsigned a_)
+      : log_domain(log_domain_), a(a_), c(std::min(kChunkLog, log_domain_ - a_)), lo_table(std::size_t{1} << c) {
+    const std::vector<Fp> lo_powers = inverse_powers(a + c);
+    for (std::size_t lo = 0; lo < lo_table.size(); ++lo) lo_table[lo] = lo_powers[bit_reverse(lo, c)];
+  }
+  std::size_t count() const noexcept { return std::size_t{1} << (log_domain - a - c); }
+  Fp base(std::size_t hi) const { return domain_point(log_domain, hi << (a + c)).inverse(); }
+};
+
+// Runs body(leaf, x_inv) for every leaf, in parallel over the chunks.
 template <typename Body>
 void for_each_leaf(unsigned log_domain, unsigned a, const Body& body) {
-  const unsigned log_leaves = log_domain - a;
-  const unsigned c = std::min(kChunkLog, log_leaves);
-  const std::vector<Fp> lo_powers = inverse_powers(a + c);
-  std::vector<Fp> lo_table(std::size_t{1} << c);
-  for (std::size_t lo = 0; lo < lo_table.size(); ++lo) lo_table[lo] = lo_powers[bit_reverse(lo, c)];
-  const std::size_t chunks = std::size_t{1} << (log_leaves - c);
-  tbb::parallel_for(std::size_t{0}, chunks, [&](std::size_t hi) {
-    const Fp base = domain_point(log_domain, hi << (a + c)).inverse();
-    for (std::size_t lo = 0; lo < lo_table.size(); ++lo) body((hi << c) | lo, base * lo_table[lo]);
+  const LeafChunks chunks(log_domain, a);
+  tbb::parallel_for(std::size_t{0}, chunks.count(), [&](std::size_t hi) {
+    const Fp base = chunks.base(hi);
+    for (std::size_t lo = 0; lo < chunks.lo_table.size(); ++lo) body((hi << chunks.c) | lo, base * chunks.lo_table[lo]);
   });
 }
 
@@ -162,6 +243,20 @@ void basefold_fold_commitment(std::span<const std::span<const Fp>> codewords, st
     });
     return;
   }
+#if defined(FTI_HAVE_AVX512_KERNELS)
+  if (simd_enabled() && log_domain - ua >= 3) {
+    // 8 leaves at a time (fold_leaves8), over for_each_leaf's chunks.
+    const LeafChunks chunks(log_domain, ua);
+    tbb::parallel_for(std::size_t{0}, chunks.count(), [&](std::size_t hi) {
+      const Fp base = chunks.base(hi);
+      for (std::size_t lo = 0; lo < chunks.lo_table.size(); lo += 8) {
+        fold_leaves8(codewords, powers, single, (hi << chunks.c) | lo, base, chunks.lo_table.data() + lo, challenges,
+                     out.data());
+      }
+    });
+    return;
+  }
+#endif
   for_each_leaf(log_domain, ua, [&](std::size_t m, Fp x_inv) {
     const std::size_t base = m << a;
     if (single) {

@@ -40,6 +40,11 @@ FTI_AVX512 static inline Vec mul32(Vec a, Vec b) { return _mm512_maskz_mul_epu32
 // Lane i of the result is lane index[i] of v.
 FTI_AVX512 static inline Vec permute(Vec index, Vec v) { return _mm512_maskz_permutexvar_epi64(kAllLanes, index, v); }
 
+// Lane i = base[index[i]] (64-bit values; index in elements).
+FTI_AVX512 static inline Vec gather(Vec index, const void* base) {
+  return _mm512_mask_i64gather_epi64(_mm512_setzero_si512(), kAllLanes, index, base, 8);
+}
+
 // a + b mod p: computed as a - (p - b); on a borrow a + b < p and p goes back.
 FTI_AVX512 static inline Vec add(Vec a, Vec b) {
   const Vec nb = _mm512_sub_epi64(splat(kP), b);
@@ -81,6 +86,30 @@ FTI_AVX512 static inline Vec mul(Vec a, Vec b) {
   Vec t2 = _mm512_add_epi64(t0, t1);
   t2 = _mm512_mask_add_epi64(t2, _mm512_cmplt_epu64_mask(t2, t1), t2, lo32);
   return _mm512_mask_sub_epi64(t2, _mm512_cmpge_epu64_mask(t2, splat(kP)), t2, splat(kP));
+}
+
+// An element of Fp3 = Fp[X]/(X^3 - 2) in each lane: coefficient k of the
+// 8 elements in c[k] (structure of arrays).
+struct Vec3 {
+  Vec c[3];
+};
+
+FTI_AVX512 static inline Vec3 add3(const Vec3& a, const Vec3& b) {
+  return {{add(a.c[0], b.c[0]), add(a.c[1], b.c[1]), add(a.c[2], b.c[2])}};
+}
+FTI_AVX512 static inline Vec3 sub3(const Vec3& a, const Vec3& b) {
+  return {{sub(a.c[0], b.c[0]), sub(a.c[1], b.c[1]), sub(a.c[2], b.c[2])}};
+}
+// Extension times base field.
+FTI_AVX512 static inline Vec3 mul3(const Vec3& a, Vec b) { return {{mul(a.c[0], b), mul(a.c[1], b), mul(a.c[2], b)}}; }
+// Schoolbook with X^3 = 2, as Fp3's operator* (each product reduced here).
+FTI_AVX512 static inline Vec3 mul3(const Vec3& a, const Vec3& b) {
+  const Vec t0 = add(mul(a.c[1], b.c[2]), mul(a.c[2], b.c[1]));
+  const Vec c0 = add(mul(a.c[0], b.c[0]), add(t0, t0));
+  const Vec t1 = mul(a.c[2], b.c[2]);
+  const Vec c1 = add(add(mul(a.c[0], b.c[1]), mul(a.c[1], b.c[0])), add(t1, t1));
+  const Vec c2 = add(add(mul(a.c[0], b.c[2]), mul(a.c[1], b.c[1])), mul(a.c[2], b.c[0]));
+  return {{c0, c1, c2}};
 }
 
 }  // namespace fti::crypto::avx512

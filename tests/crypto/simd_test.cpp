@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "engine/crypto/basefold_fold.h"
 #include "engine/crypto/goldilocks.h"
 #include "engine/crypto/goldilocks_avx512.h"
 #include "engine/crypto/moebius.h"
@@ -194,6 +195,41 @@ TEST(Simd, SerialCosetNttIsTheCosetTransform) {
   const SerialCosetNtt size16(4);
   EXPECT_THROW(size16(wrong, Fp::one()), std::invalid_argument);
   EXPECT_THROW(SerialCosetNtt(23), std::invalid_argument);
+}
+
+// The first fold of an opening, 8 leaves per register, against the scalar
+// fold: one codeword of weight 1 and several weighted ones, every arity, from
+// 8 leaves (one register) to more than a chunk of 2^10.
+TEST(Simd, CommitmentFoldIsTheScalarFold) {
+  if (!simd_available()) GTEST_SKIP() << "no AVX-512F on this CPU";
+  TestRng rng(47);
+  for (const unsigned a : {1u, 2u, 3u, 4u, 6u}) {
+    for (const unsigned log_leaves : {3u, 5u, 11u}) {
+      const std::size_t size = std::size_t{1} << (a + log_leaves);
+      for (const std::size_t count : {std::size_t{1}, std::size_t{3}}) {
+        std::vector<std::vector<Fp>> words;
+        std::vector<std::span<const Fp>> spans;
+        std::vector<Fp3> powers;
+        for (std::size_t j = 0; j < count; ++j) {
+          words.push_back(random_vector(rng, size));
+          powers.push_back(count == 1 ? Fp3::one() : rng.fp3());
+        }
+        for (const auto& w : words) spans.emplace_back(w);
+        std::vector<Fp3> challenges(a);
+        for (Fp3& r : challenges) r = rng.fp3();
+        std::vector<Fp3> scalar(size >> a), vector(size >> a);
+        {
+          SimdSetting off(false);
+          basefold_fold_commitment(spans, powers, challenges, scalar);
+        }
+        {
+          SimdSetting on(true);
+          basefold_fold_commitment(spans, powers, challenges, vector);
+        }
+        ASSERT_EQ(vector, scalar) << "a=" << a << " leaves=2^" << log_leaves << " codewords=" << count;
+      }
+    }
+  }
 }
 
 TEST(Simd, MoebiusTransformsAreTheScalarOnes) {
