@@ -33,10 +33,13 @@ unsigned checked_num_vars(const BasefoldParams& params, std::span<const std::vec
   return num_vars;
 }
 
+// The prover holds the codeword, so the tree leaves out its lowest levels
+// (basefold_tree_dropped_levels) and an opening recomputes them from it.
 MerkleTree build_tree(const BasefoldLayout& layout, std::span<const Fp> word) {
   const std::span<const Fp> columns[1] = {word};
   const BasefoldLayer& l = layout.layers.front();
-  return MerkleTree::commit(std::span<const std::span<const Fp>>(columns), std::size_t{1} << l.log_arity, l.cap_log);
+  return MerkleTree::commit(std::span<const std::span<const Fp>>(columns), std::size_t{1} << l.log_arity, l.cap_log,
+                            kBasefoldTreeDroppedLevels);
 }
 
 // basefold_encode into `out` (2^b times the table's size), the monomial
@@ -92,6 +95,12 @@ BasefoldProverData::BasefoldProverData(const BasefoldParams& params, BasefoldLay
       tables_(std::move(tables)),
       codeword_(std::move(codeword)),
       tree_(std::move(tree)) {}
+
+MerkleMultiProof BasefoldProverData::open_paths(std::span<const std::size_t> leaves) const {
+  const std::span<const Fp> columns[1] = {codeword_};
+  return tree_.open(leaves, std::span<const std::span<const Fp>>(columns),
+                    std::size_t{1} << layout_.layers.front().log_arity);
+}
 
 BasefoldCommitment BasefoldProverData::commitment() const {
   return BasefoldCommitment{layout_.num_vars, tables_.size(), tree_.cap()};

@@ -42,6 +42,11 @@ struct BasefoldCommitment {
   friend bool operator==(const BasefoldCommitment&, const BasefoldCommitment&) = default;
 };
 
+// The commitment tree of a prover leaves out this many of its lowest levels
+// (merkle.h): 15/16 of the tree's memory, recomputed from the codeword for
+// the few paths an opening needs.
+inline constexpr unsigned kBasefoldTreeDroppedLevels = 4;
+
 // Everything the prover keeps between commit and open: the members' tables
 // (for the sumcheck), the stacked codeword and the tree (for the query phase).
 class BasefoldProverData {
@@ -53,6 +58,9 @@ class BasefoldProverData {
   std::span<const std::vector<Fp>> tables() const noexcept { return tables_; }
   std::span<const Fp> codeword() const noexcept { return codeword_; }
   const MerkleTree& tree() const noexcept { return tree_; }
+  // The authentication paths of commitment leaves (strictly increasing),
+  // the tree's dropped levels recomputed from the codeword.
+  MerkleMultiProof open_paths(std::span<const std::size_t> leaves) const;
   BasefoldCommitment commitment() const;
 
   // Prover data over a caller-supplied stacked word that is NOT checked to be

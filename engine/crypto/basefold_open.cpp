@@ -121,7 +121,7 @@ class BatchProver {
         const auto first = word0.begin() + static_cast<std::ptrdiff_t>(m * width);
         opening.leaf_values.insert(opening.leaf_values.end(), first, first + static_cast<std::ptrdiff_t>(width));
       }
-      opening.paths = data->tree().open(leaves);
+      opening.paths = data->open_paths(leaves);
     }
     for (std::size_t j = 1; j < layout_.layers.size(); ++j) {
       const unsigned a = layout_.layers[j].log_arity;

@@ -14,6 +14,13 @@
 #include "engine/crypto/bytes.h"
 
 namespace fti::crypto {
+
+// One column's slice for one leaf, as raw bytes.
+struct merkle_detail::ByteColumn {
+  const std::uint8_t* data;
+  std::size_t element_bytes;  // bytes per column element (8 or 24)
+};
+
 namespace {
 
 // Field elements are hashed straight from memory: the in-memory form of a
@@ -30,25 +37,43 @@ unsigned log2_exact(std::size_t n, const char* who) {
   return static_cast<unsigned>(std::countr_zero(n));
 }
 
-// One column's slice for one leaf, as raw bytes.
-struct ByteColumn {
-  const std::uint8_t* data;
-  std::size_t element_bytes;  // bytes per column element (8 or 24)
-};
+using merkle_detail::ByteColumn;
 
-void hash_leaves(std::span<const ByteColumn> columns, std::size_t coset_size, std::uint64_t leaf_width,
-                 std::span<Digest> out) {
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, out.size(), kLeafGrain),
+// Leaf i's digest, with the caller's hasher (reused across leaves).
+Digest leaf_digest(Sha256& h, std::span<const ByteColumn> columns, std::size_t coset_size, std::uint64_t leaf_width,
+                   std::size_t i) {
+  h.update_byte(kMerkleLeafTag);
+  h.update_u64_le(leaf_width);
+  for (const ByteColumn& c : columns) {
+    const std::size_t chunk = coset_size * c.element_bytes;
+    h.update(c.data + i * chunk, chunk);
+  }
+  return h.finish();
+}
+
+// The node at `height` above the leaves with index k: its 2^height leaves
+// hashed and reduced (height <= kMaxMerkleDroppedLevels).
+Digest subtree_root(std::span<const ByteColumn> columns, std::size_t coset_size, std::uint64_t leaf_width,
+                    unsigned height, std::size_t k) {
+  Digest d[std::size_t{1} << kMaxMerkleDroppedLevels];
+  Sha256 h;
+  const std::size_t n = std::size_t{1} << height;
+  for (std::size_t i = 0; i < n; ++i) d[i] = leaf_digest(h, columns, coset_size, leaf_width, (k << height) + i);
+  for (std::size_t m = n; m > 1; m /= 2) {
+    for (std::size_t i = 0; i < m / 2; ++i) d[i] = merkle_hash_node(d[2 * i], d[2 * i + 1]);
+  }
+  return d[0];
+}
+
+// The nodes at `height` (the leaves' digests at 0), in parallel.
+void hash_level(std::span<const ByteColumn> columns, std::size_t coset_size, std::uint64_t leaf_width, unsigned height,
+                std::span<Digest> out) {
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, out.size(), std::max<std::size_t>(1, kLeafGrain >> height)),
                     [&](const tbb::blocked_range<std::size_t>& r) {
                       Sha256 h;
                       for (std::size_t i = r.begin(); i < r.end(); ++i) {
-                        h.update_byte(kMerkleLeafTag);
-                        h.update_u64_le(leaf_width);
-                        for (const ByteColumn& c : columns) {
-                          const std::size_t chunk = coset_size * c.element_bytes;
-                          h.update(c.data + i * chunk, chunk);
-                        }
-                        out[i] = h.finish();
+                        out[i] = height == 0 ? leaf_digest(h, columns, coset_size, leaf_width, i)
+                                             : subtree_root(columns, coset_size, leaf_width, height, i);
                       }
                     });
 }
@@ -120,28 +145,30 @@ Digest merkle_hash_node(const Digest& left, const Digest& right) noexcept {
   return h.finish();
 }
 
-MerkleTree MerkleTree::commit(std::span<const std::span<const Fp>> columns, std::size_t coset_size,
-                              unsigned cap_log) {
+MerkleTree MerkleTree::commit(std::span<const std::span<const Fp>> columns, std::size_t coset_size, unsigned cap_log,
+                              unsigned dropped_levels) {
   std::size_t num_leaves = 0;
   const auto cols = byte_columns(columns, coset_size, num_leaves);
-  MerkleTree t;
-  t.shape_ = {log2_exact(num_leaves, "MerkleTree::commit"), columns.size() * coset_size, cap_log};
-  if (!t.shape_.valid()) throw std::invalid_argument("MerkleTree::commit: cap_log above tree height");
-  t.levels_.emplace_back(num_leaves);
-  hash_leaves(cols, coset_size, t.shape_.leaf_width, t.levels_.front());
-  t.build_upper_levels();
-  return t;
+  return commit_bytes(cols, num_leaves, coset_size, columns.size() * coset_size, cap_log, dropped_levels);
 }
 
 MerkleTree MerkleTree::commit(std::span<const std::span<const Fp3>> columns, std::size_t coset_size,
                               unsigned cap_log) {
   std::size_t num_leaves = 0;
   const auto cols = byte_columns(columns, coset_size, num_leaves);
+  return commit_bytes(cols, num_leaves, coset_size, columns.size() * coset_size * 3, cap_log, 0);
+}
+
+MerkleTree MerkleTree::commit_bytes(std::span<const ByteColumn> columns, std::size_t num_leaves, std::size_t coset_size,
+                                    std::size_t leaf_width, unsigned cap_log, unsigned dropped_levels) {
+  if (dropped_levels > kMaxMerkleDroppedLevels) throw std::invalid_argument("MerkleTree::commit: too many dropped levels");
   MerkleTree t;
-  t.shape_ = {log2_exact(num_leaves, "MerkleTree::commit"), columns.size() * coset_size * 3, cap_log};
+  t.shape_ = {log2_exact(num_leaves, "MerkleTree::commit"), leaf_width, cap_log};
   if (!t.shape_.valid()) throw std::invalid_argument("MerkleTree::commit: cap_log above tree height");
-  t.levels_.emplace_back(num_leaves);
-  hash_leaves(cols, coset_size, t.shape_.leaf_width, t.levels_.front());
+  // The cap is always stored.
+  t.first_level_ = std::min(dropped_levels, t.shape_.log_leaves - cap_log);
+  t.levels_.emplace_back(num_leaves >> t.first_level_);
+  hash_level(columns, coset_size, leaf_width, t.first_level_, t.levels_.front());
   t.build_upper_levels();
   return t;
 }
@@ -152,8 +179,8 @@ MerkleTree MerkleTree::commit_rows(std::span<const Fp> rows, std::size_t leaf_wi
 }
 
 void MerkleTree::build_upper_levels() {
-  for (unsigned level = 0; level < shape_.log_leaves - shape_.cap_log; ++level) {
-    const std::vector<Digest>& below = levels_[level];
+  for (unsigned level = first_level_; level < shape_.log_leaves - shape_.cap_log; ++level) {
+    const std::vector<Digest>& below = levels_.back();
     std::vector<Digest> above(below.size() / 2);
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, above.size(), kNodeGrain),
                       [&](const tbb::blocked_range<std::size_t>& r) {
@@ -167,7 +194,28 @@ void MerkleTree::build_upper_levels() {
 
 MerkleCap MerkleTree::cap() const { return MerkleCap{levels_.back()}; }
 
+const Digest& MerkleTree::leaf_hash(std::size_t i) const {
+  if (first_level_ != 0) throw std::logic_error("MerkleTree::leaf_hash: the leaf level was dropped");
+  return levels_.front().at(i);
+}
+
 MerkleMultiProof MerkleTree::open(std::span<const std::size_t> indices) const {
+  if (first_level_ != 0) throw std::logic_error("MerkleTree::open: lower levels were dropped; pass the columns");
+  return open_impl(indices, {}, 0);
+}
+
+MerkleMultiProof MerkleTree::open(std::span<const std::size_t> indices, std::span<const std::span<const Fp>> columns,
+                                  std::size_t coset_size) const {
+  std::size_t num_leaves = 0;
+  const auto cols = byte_columns(columns, coset_size, num_leaves);
+  if (num_leaves != shape_.num_leaves() || columns.size() * coset_size != shape_.leaf_width) {
+    throw std::invalid_argument("MerkleTree::open: columns of another shape than the tree's");
+  }
+  return open_impl(indices, cols, coset_size);
+}
+
+MerkleMultiProof MerkleTree::open_impl(std::span<const std::size_t> indices, std::span<const ByteColumn> columns,
+                                       std::size_t coset_size) const {
   check_indices(indices, shape_.num_leaves());
   MerkleMultiProof proof;
   std::vector<std::size_t> known(indices.begin(), indices.end());
@@ -179,7 +227,10 @@ MerkleMultiProof MerkleTree::open(std::span<const std::size_t> indices) const {
       if ((idx & 1) == 0 && i + 1 < known.size() && known[i + 1] == idx + 1) {
         i += 2;  // both children known: the parent needs nothing from the proof
       } else {
-        proof.siblings.push_back(levels_[level][idx ^ 1]);
+        // Below the stored levels the sibling is recomputed from its leaves.
+        proof.siblings.push_back(level < first_level_
+                                     ? subtree_root(columns, coset_size, shape_.leaf_width, level, idx ^ 1)
+                                     : levels_[level - first_level_][idx ^ 1]);
         i += 1;
       }
       next.push_back(idx >> 1);

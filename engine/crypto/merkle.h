@@ -27,6 +27,8 @@ inline constexpr std::uint8_t kMerkleLeafTag = 0x10;
 inline constexpr std::uint8_t kMerkleNodeTag = 0x11;
 // Trees up to 2^40 leaves (far beyond memory); bounds loops over untrusted shapes.
 inline constexpr unsigned kMaxMerkleLogLeaves = 40;
+// A prover's tree may leave out at most this many of its lowest levels.
+inline constexpr unsigned kMaxMerkleDroppedLevels = 6;
 
 // Public parameters both prover and verifier fix in advance.
 struct MerkleShape {
@@ -62,6 +64,10 @@ struct MerkleMultiProof {
 Digest merkle_hash_leaf(std::span<const Fp> leaf) noexcept;
 Digest merkle_hash_node(const Digest& left, const Digest& right) noexcept;
 
+namespace merkle_detail {
+struct ByteColumn;  // a column's bytes (merkle.cpp)
+}  // namespace merkle_detail
+
 class MerkleTree {
  public:
   // Leaf i is the concatenation, over the columns in order, of
@@ -69,8 +75,16 @@ class MerkleTree {
   // across several polynomials"; one column with coset_size = 2^m gives "a
   // coset of a bit-reversed codeword". All columns have the same length
   // num_leaves * coset_size, num_leaves a power of two. Built in parallel.
-  static MerkleTree commit(std::span<const std::span<const Fp>> columns, std::size_t coset_size,
-                           unsigned cap_log);
+  //
+  // With dropped_levels = d > 0 the tree does not store its d lowest levels
+  // (the leaf digests and the d - 1 levels above them; the cap is always
+  // kept): it computes level d subtree by subtree, and open() recomputes a
+  // sibling below it from that sibling's 2^level leaves in the columns. A
+  // prover holding the codeword anyway saves 1 - 2^-d of the tree's memory
+  // (a digest per leaf is 4 bytes per value of a 16-value leaf: half of the
+  // codeword's own size). d <= kMaxMerkleDroppedLevels.
+  static MerkleTree commit(std::span<const std::span<const Fp>> columns, std::size_t coset_size, unsigned cap_log,
+                           unsigned dropped_levels = 0);
   // Extension-field columns: each element contributes its three coefficients
   // (c0, c1, c2), so leaf_width = columns * coset_size * 3.
   static MerkleTree commit(std::span<const std::span<const Fp3>> columns, std::size_t coset_size,
@@ -80,19 +94,33 @@ class MerkleTree {
 
   const MerkleShape& shape() const noexcept { return shape_; }
   MerkleCap cap() const;
-  const Digest& leaf_hash(std::size_t i) const { return levels_.front().at(i); }
+  // Throws std::logic_error when the leaf level was dropped.
+  const Digest& leaf_hash(std::size_t i) const;
 
   // Multi-proof for strictly increasing leaf indices. Throws
   // std::invalid_argument for empty, unsorted, repeated or out-of-range
-  // indices (the prover's own bug, not untrusted input).
+  // indices (the prover's own bug, not untrusted input), std::logic_error
+  // when levels were dropped (the overload below recomputes them).
   MerkleMultiProof open(std::span<const std::size_t> indices) const;
+  // The same, recomputing dropped levels from the committed columns (the
+  // same columns and coset size as commit()'s; std::invalid_argument for
+  // another shape).
+  MerkleMultiProof open(std::span<const std::size_t> indices, std::span<const std::span<const Fp>> columns,
+                        std::size_t coset_size) const;
 
  private:
+  using ByteColumn = merkle_detail::ByteColumn;
   MerkleTree() = default;
+  static MerkleTree commit_bytes(std::span<const ByteColumn> columns, std::size_t num_leaves, std::size_t coset_size,
+                                 std::size_t leaf_width, unsigned cap_log, unsigned dropped_levels);
+  MerkleMultiProof open_impl(std::span<const std::size_t> indices, std::span<const ByteColumn> columns,
+                             std::size_t coset_size) const;
   void build_upper_levels();
 
   MerkleShape shape_;
-  // levels_[0]: leaf hashes; levels_[h]: 2^(log_leaves - h) nodes; the last is the cap.
+  unsigned first_level_ = 0;  // the lowest stored level (0: the leaf digests)
+  // levels_[h]: the 2^(log_leaves - first_level_ - h) nodes of level
+  // first_level_ + h; the last is the cap.
   std::vector<std::vector<Digest>> levels_;
 };
 

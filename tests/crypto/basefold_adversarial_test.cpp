@@ -477,7 +477,7 @@ TEST(BasefoldAdversarial, QueryAnswersForOtherRepeatedOrOutOfRangeLeaves) {
   for (std::size_t m = 0; m < q; ++m) other.push_back(2 * m + 1);
   BasefoldProof bad = in.opening.proof;
   bad.groups[0].commitment_openings[0].leaf_values = leaf_values(other);
-  bad.groups[0].commitment_openings[0].paths = in.data->tree().open(other);
+  bad.groups[0].commitment_openings[0].paths = in.data->open_paths(other);
   EXPECT_TRUE(rejected(in.verify(bad)));
   // A repeated leaf: q leaves' worth of values, the first leaf twice.
   std::vector<std::size_t> first(other.begin(), other.end() - 1);
@@ -486,7 +486,7 @@ TEST(BasefoldAdversarial, QueryAnswersForOtherRepeatedOrOutOfRangeLeaves) {
   dup.insert(dup.begin(), again.begin(), again.end());
   bad = in.opening.proof;
   bad.groups[0].commitment_openings[0].leaf_values = dup;
-  bad.groups[0].commitment_openings[0].paths = in.data->tree().open(first);
+  bad.groups[0].commitment_openings[0].paths = in.data->open_paths(first);
   EXPECT_TRUE(rejected(in.verify(bad)));
   // The verifier checks openings only against indices it drew itself:
   // merkle_verify refuses out-of-range and repeated indices outright.
@@ -494,12 +494,12 @@ TEST(BasefoldAdversarial, QueryAnswersForOtherRepeatedOrOutOfRangeLeaves) {
   const MerkleCap cap = in.claim.commitment.cap;
   const std::vector<std::size_t> out_of_range = {leaves};
   EXPECT_EQ(
-      merkle_verify(shape, cap, out_of_range, leaf_values({0}), in.data->tree().open(std::vector<std::size_t>{0})),
+      merkle_verify(shape, cap, out_of_range, leaf_values({0}), in.data->open_paths(std::vector<std::size_t>{0})),
       Status::kIndexOutOfRange);
   const std::vector<std::size_t> repeated = {3, 3};
   std::vector<Fp> twice = leaf_values({3});
   twice.insert(twice.end(), twice.begin(), twice.end());
-  EXPECT_EQ(merkle_verify(shape, cap, repeated, twice, in.data->tree().open(std::vector<std::size_t>{3})),
+  EXPECT_EQ(merkle_verify(shape, cap, repeated, twice, in.data->open_paths(std::vector<std::size_t>{3})),
             Status::kDuplicateIndex);
 }
 

@@ -324,6 +324,50 @@ TEST_F(MerkleAdversarial, WrongRootAndProofShape) {
   EXPECT_EQ(verify(idx_, leaves_, other_tree.open(idx_)), Status::kRootMismatch);
 }
 
+// A tree that leaves out its lowest levels has the same cap and gives the
+// same multi-proofs (the siblings below the stored levels recomputed from the
+// columns), for every tree height, cap and number of dropped levels.
+TEST(Merkle, DroppedLevelsChangeNoCapAndNoProof) {
+  TestRng rng(31);
+  for (unsigned log_leaves = 0; log_leaves <= 7; ++log_leaves) {
+    const std::size_t coset = 4;
+    const std::vector<Fp> column = rng.fps(coset << log_leaves);
+    const std::span<const Fp> columns[1] = {column};
+    const std::span<const std::span<const Fp>> cols(columns);
+    for (unsigned cap_log = 0; cap_log <= std::min(log_leaves, 2u); ++cap_log) {
+      const MerkleTree full = MerkleTree::commit(cols, coset, cap_log);
+      for (unsigned dropped = 0; dropped <= kMaxMerkleDroppedLevels; ++dropped) {
+        const MerkleTree sparse = MerkleTree::commit(cols, coset, cap_log, dropped);
+        ASSERT_EQ(sparse.cap(), full.cap()) << log_leaves << " " << cap_log << " " << dropped;
+        for (int trial = 0; trial < 6; ++trial) {
+          std::set<std::size_t> picked;
+          const std::size_t count = 1 + rng.below(std::min<std::size_t>(5, std::size_t{1} << log_leaves));
+          while (picked.size() < count) picked.insert(rng.below(std::size_t{1} << log_leaves));
+          const std::vector<std::size_t> indices(picked.begin(), picked.end());
+          ASSERT_EQ(sparse.open(indices, cols, coset).siblings, full.open(indices).siblings)
+              << log_leaves << " " << cap_log << " " << dropped;
+        }
+        if (dropped > 0 && log_leaves > cap_log) {
+          EXPECT_THROW((void)sparse.open(std::vector<std::size_t>{0}), std::logic_error);
+          EXPECT_THROW((void)sparse.leaf_hash(0), std::logic_error);
+        }
+      }
+    }
+  }
+  // Columns of another shape than the committed ones.
+  const std::vector<Fp> column = rng.fps(64);
+  const std::span<const Fp> columns[1] = {column};
+  const MerkleTree t = MerkleTree::commit(std::span<const std::span<const Fp>>(columns), 4, 0, 2);
+  const std::vector<Fp> shorter(32);
+  const std::span<const Fp> other[1] = {shorter};
+  EXPECT_THROW((void)t.open(std::vector<std::size_t>{0}, std::span<const std::span<const Fp>>(other), 2),
+               std::invalid_argument);
+  EXPECT_THROW((void)t.open(std::vector<std::size_t>{0}, std::span<const std::span<const Fp>>(columns), 8),
+               std::invalid_argument);
+  EXPECT_THROW((void)MerkleTree::commit(std::span<const std::span<const Fp>>(columns), 4, 0, 7),
+               std::invalid_argument);
+}
+
 TEST(Merkle, InnerNodeCannotPassAsLeaf) {
   // Two leaves under one root. Presenting the two child digests (64 bytes) as
   // the single 8-element leaf of a one-leaf tree must fail: leaves and nodes
