@@ -3,6 +3,8 @@
 #include <oneapi/tbb/blocked_range.h>
 #include <oneapi/tbb/parallel_for.h>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <bit>
 #include <stdexcept>
@@ -82,6 +84,19 @@ void codeword_slab(std::span<const Fp> coeffs, unsigned log_domain, std::size_t 
 }
 
 }  // namespace
+
+std::size_t default_coefficient_cache_budget() noexcept {
+  constexpr std::size_t kFallback = std::size_t{1} << 30;
+  constexpr std::size_t kMost = std::size_t{4} << 30;
+#if defined(_SC_PHYS_PAGES) && defined(_SC_PAGE_SIZE)
+  const long pages = sysconf(_SC_PHYS_PAGES);
+  const long page_size = sysconf(_SC_PAGE_SIZE);
+  if (pages <= 0 || page_size <= 0) return kFallback;
+  return std::min(kMost, static_cast<std::size_t>(pages) / 4 * static_cast<std::size_t>(page_size));
+#else
+  return kFallback;
+#endif
+}
 
 std::size_t group_commit_bytes_per_leaf() noexcept { return sizeof(Digest); }
 

@@ -100,6 +100,13 @@ TEST(GroupCommit, DefaultBudgetIsOneSlabForSmallGroups) {
   EXPECT_EQ(c, crypto::basefold_commit(crypto::basefold_default_params(), tables).commitment());
 }
 
+TEST(GroupCommit, DefaultCacheIsAQuarterOfMemoryUpTo4GiB) {
+  const std::size_t budget = default_coefficient_cache_budget();
+  EXPECT_GE(budget, std::size_t{64} << 20);  // any machine that runs the suite has 256 MiB
+  EXPECT_LE(budget, std::size_t{4} << 30);
+  EXPECT_EQ(GroupCommitOptions{}.coefficient_cache_budget, budget);
+}
+
 TEST(GroupCommit, BadSizesAreProgrammingErrors) {
   const auto noop = [](std::size_t, std::span<Fp>) {};
   const BasefoldParams params = crypto::basefold_default_params();
