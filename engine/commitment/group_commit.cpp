@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cstdio>
 #include <stdexcept>
 #include <vector>
 
@@ -85,17 +86,35 @@ void codeword_slab(std::span<const Fp> coeffs, unsigned log_domain, std::size_t 
 
 }  // namespace
 
-std::size_t default_coefficient_cache_budget() noexcept {
-  constexpr std::size_t kFallback = std::size_t{1} << 30;
-  constexpr std::size_t kMost = std::size_t{4} << 30;
+namespace {
+
+// The memory this process may use: physical memory, or less where a cgroup
+// (v2 memory.max, v1 memory.limit_in_bytes) limits it; 0 if unknown.
+std::size_t usable_memory() noexcept {
+  std::size_t limit = 0;
 #if defined(_SC_PHYS_PAGES) && defined(_SC_PAGE_SIZE)
   const long pages = sysconf(_SC_PHYS_PAGES);
   const long page_size = sysconf(_SC_PAGE_SIZE);
-  if (pages <= 0 || page_size <= 0) return kFallback;
-  return std::min(kMost, static_cast<std::size_t>(pages) / 4 * static_cast<std::size_t>(page_size));
-#else
-  return kFallback;
+  if (pages > 0 && page_size > 0) limit = static_cast<std::size_t>(pages) * static_cast<std::size_t>(page_size);
 #endif
+  for (const char* path : {"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"}) {
+    std::FILE* f = std::fopen(path, "r");
+    if (f == nullptr) continue;
+    unsigned long long value = 0;
+    const bool read = std::fscanf(f, "%llu", &value) == 1;  // "max" (no limit) does not parse
+    std::fclose(f);
+    if (read && value > 0 && (limit == 0 || value < limit)) limit = static_cast<std::size_t>(value);
+  }
+  return limit;
+}
+
+}  // namespace
+
+std::size_t default_coefficient_cache_budget() noexcept {
+  constexpr std::size_t kFallback = std::size_t{1} << 30;
+  constexpr std::size_t kMost = std::size_t{4} << 30;
+  const std::size_t usable = usable_memory();
+  return usable == 0 ? kFallback : std::min(kMost, usable / 4);
 }
 
 std::size_t group_commit_bytes_per_leaf() noexcept { return sizeof(Digest); }

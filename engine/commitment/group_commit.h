@@ -35,8 +35,9 @@ namespace fti::commitment {
 // coefficient cache holds the group), in polynomial order within a slab.
 using TableSource = std::function<void(std::size_t j, std::span<crypto::Fp> table)>;
 
-// The default coefficient cache: a quarter of the machine's physical memory,
-// at most 4 GiB (1 GiB where the size cannot be read). A 28-layer model of the
+// The default coefficient cache: a quarter of the memory this process may use
+// (physical memory, or a cgroup's limit where lower), at most 4 GiB (1 GiB
+// where neither can be read). A 28-layer model of the
 // scale bench has an 86-member MLP group (2 GiB of stacked coefficients):
 // streamed per slab it took 4x the time of the 14-layer model.
 std::size_t default_coefficient_cache_budget() noexcept;

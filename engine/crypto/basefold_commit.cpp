@@ -34,7 +34,7 @@ unsigned checked_num_vars(const BasefoldParams& params, std::span<const std::vec
 }
 
 // The prover holds the codeword, so the tree leaves out its lowest levels
-// (basefold_tree_dropped_levels) and an opening recomputes them from it.
+// (kBasefoldTreeDroppedLevels) and an opening recomputes them from it.
 MerkleTree build_tree(const BasefoldLayout& layout, std::span<const Fp> word) {
   const std::span<const Fp> columns[1] = {word};
   const BasefoldLayer& l = layout.layers.front();

@@ -211,14 +211,26 @@ TEST_F(Certify, CompliantCandidateCertifiesAndVerifies) {
 // candidate that changes some groups and for one that changes none.
 TEST_F(Certify, TheCandidateCommitmentIsTheOneItsFilesGive) {
   fti::testing::write_model(dir_.path() / "same", base_tensors_, 1);
+  commitment::CommitOptions base_options;
+  base_options.params = small_params();
+  const commitment::ModelCommitment stored = commitment::commit_model(open("base"), base_options);
+  const policy::Policy policy = policy::parse_policy(kPolicy, "p.yaml");
   for (const std::string cand : {"good", "same"}) {
-    const ProveResult r = prove(cand);
-    ASSERT_EQ(r.outcome, ProveOutcome::kCertified) << cand << ": " << r.message;
-    commitment::CommitOptions o;
-    o.params = small_params();
-    o.given_scales = commitment::scales_of(r.base);
-    EXPECT_EQ(r.candidate, commitment::commit_model(open(cand), o)) << cand;
-    EXPECT_TRUE(verify(r.certificate).valid()) << cand;
+    // The base committed in the run (its kept groups shared too), then a
+    // stored base commitment (no kept data: the kept groups committed whole).
+    for (const bool with_stored : {false, true}) {
+      ProveOptions po;
+      po.params = small_params();
+      po.enforce_security_floor = false;
+      const ProveResult r =
+          prove_certificate(policy, open("base"), open(cand), with_stored ? &stored : nullptr, po);
+      ASSERT_EQ(r.outcome, ProveOutcome::kCertified) << cand << ": " << r.message;
+      commitment::CommitOptions o;
+      o.params = small_params();
+      o.given_scales = commitment::scales_of(r.base);
+      EXPECT_EQ(r.candidate, commitment::commit_model(open(cand), o)) << cand << " stored " << with_stored;
+      EXPECT_TRUE(verify(r.certificate).valid()) << cand << " stored " << with_stored;
+    }
   }
 }
 

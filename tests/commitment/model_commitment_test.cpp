@@ -185,6 +185,27 @@ TEST_F(ModelCommitmentTest, AReferenceSharesTheUntouchedGroupsAndChangesNothing)
   for (const std::size_t g : shared_groups(figures)) EXPECT_NE(g, other.group);
   EXPECT_EQ(shared_groups(figures).size(), untouched.size() - 1);
 
+  // The same bytes at other positions: a tensor added ahead of the q/k/v/o
+  // members (by name) shifts them, and the ninth member splits their class
+  // into chunks of 8 + 1, which moves every later group to another index:
+  // only the first group (the norms) is still the reference's.
+  {
+    std::vector<TensorData> shifted = tensors_;
+    TensorData extra = tensors_[3];
+    extra.spec.name = "a.first." + extra.spec.name;
+    shifted.push_back(extra);
+    testing::write_model(dir_ / "shifted", shifted, 1);
+    CommitOptions options;
+    options.given_scales = scales_of(base_);
+    options.given_scales[extra.spec.name] = base_.find(tensors_[3].spec.name)->scale;
+    CommitFigures plain_shifted, shifted_figures;
+    const ModelCommitment plain_s = commit_model(Checkpoint::open_local(dir_ / "shifted"), options, &plain_shifted);
+    options.reference = &base_;
+    EXPECT_EQ(commit_model(Checkpoint::open_local(dir_ / "shifted"), options, &shifted_figures), plain_s);
+    EXPECT_EQ(shared_groups(shifted_figures), std::vector<std::size_t>{0});
+    EXPECT_EQ(plain_s.groups.size(), base_.groups.size() + 1);
+  }
+
   // Other Basefold parameters: nothing is shared.
   CommitOptions other_params;
   other_params.params.num_queries += 1;

@@ -9,7 +9,7 @@
 #include "engine/crypto/goldilocks.h"
 #include "engine/crypto/ntt.h"
 #include "engine/crypto/reed_solomon.h"
-#include "engine/crypto/simd.h"
+#include "tests/crypto/simd_setting.h"
 #include "tests/crypto/test_rng.h"
 
 namespace fti::crypto {
@@ -96,7 +96,7 @@ TEST(Ntt, TransformsAboveTheTwiddleTable) {
     const std::vector<Fp> coeffs = rng.fps(std::size_t{1} << log_n);
     std::vector<Fp> first;
     for (const bool simd : {true, false}) {
-      const bool previous = set_simd_enabled(simd);
+      const testing::SimdSetting setting(simd);
       std::vector<Fp> v = coeffs;
       ntt_forward(v);
       for (int s = 0; s < 6; ++s) {
@@ -110,7 +110,6 @@ TEST(Ntt, TransformsAboveTheTwiddleTable) {
       }
       ntt_inverse(v);
       ASSERT_EQ(v, coeffs) << log_n;
-      set_simd_enabled(previous);
     }
   }
 }

@@ -18,24 +18,14 @@
 #include "engine/crypto/powers.h"
 #include "engine/crypto/reed_solomon.h"
 #include "engine/crypto/simd.h"
+#include "tests/crypto/simd_setting.h"
 #include "tests/crypto/test_rng.h"
 
 namespace fti::crypto {
 namespace {
 
+using testing::SimdSetting;
 using testing::TestRng;
-
-// Sets the switch for one scope.
-class SimdSetting {
- public:
-  explicit SimdSetting(bool on) : previous_(set_simd_enabled(on)) {}
-  ~SimdSetting() { set_simd_enabled(previous_); }
-  SimdSetting(const SimdSetting&) = delete;
-  SimdSetting& operator=(const SimdSetting&) = delete;
-
- private:
-  bool previous_;
-};
 
 TEST(Simd, SwitchOnlyTurnsOnWhereAvailable) {
   SimdSetting on(true);
@@ -203,16 +193,19 @@ TEST(Simd, SerialCosetNttIsTheCosetTransform) {
 TEST(Simd, CommitmentFoldIsTheScalarFold) {
   if (!simd_available()) GTEST_SKIP() << "no AVX-512F on this CPU";
   TestRng rng(47);
-  for (const unsigned a : {1u, 2u, 3u, 4u, 6u}) {
+  for (const unsigned a : {1u, 2u, 3u, 4u, 5u, 6u}) {
     for (const unsigned log_leaves : {3u, 5u, 11u}) {
       const std::size_t size = std::size_t{1} << (a + log_leaves);
-      for (const std::size_t count : {std::size_t{1}, std::size_t{3}}) {
+      // One codeword of weight 1 (the base-field first step), one of another
+      // weight, and three.
+      for (const std::size_t variant : {0u, 1u, 2u}) {
+        const std::size_t count = variant == 2 ? 3 : 1;
         std::vector<std::vector<Fp>> words;
         std::vector<std::span<const Fp>> spans;
         std::vector<Fp3> powers;
         for (std::size_t j = 0; j < count; ++j) {
           words.push_back(random_vector(rng, size));
-          powers.push_back(count == 1 ? Fp3::one() : rng.fp3());
+          powers.push_back(variant == 0 ? Fp3::one() : rng.fp3());
         }
         for (const auto& w : words) spans.emplace_back(w);
         std::vector<Fp3> challenges(a);
@@ -226,7 +219,7 @@ TEST(Simd, CommitmentFoldIsTheScalarFold) {
           SimdSetting on(true);
           basefold_fold_commitment(spans, powers, challenges, vector);
         }
-        ASSERT_EQ(vector, scalar) << "a=" << a << " leaves=2^" << log_leaves << " codewords=" << count;
+        ASSERT_EQ(vector, scalar) << "a=" << a << " leaves=2^" << log_leaves << " variant=" << variant;
       }
     }
   }
