@@ -126,12 +126,10 @@ inline void dif_radix4_with(Fp* x, std::size_t q, std::size_t begin, std::size_t
   }
 }
 
-// The same with the twiddles from the table (tw[h + j] = w_{2h}^j).
-inline void dif_radix4_range(Fp* x, std::size_t q, const Fp* tw, std::size_t begin, std::size_t end) {
-  dif_radix4_with(x, q, begin, end, tw + 2 * q + begin, tw + 3 * q + begin, tw + q + begin);
+// The whole block, with the twiddles from the table (tw[h + j] = w_{2h}^j).
+inline void dif_radix4(Fp* x, std::size_t q, const Fp* tw) {
+  dif_radix4_with(x, q, 0, q, tw + 2 * q, tw + 3 * q, tw + q);
 }
-
-inline void dif_radix4(Fp* x, std::size_t q, const Fp* tw) { dif_radix4_range(x, q, tw, 0, q); }
 
 // The DIT twin of dif_radix4_with (the inverse transform), same twiddles.
 inline void dit_radix4_with(Fp* x, std::size_t q, std::size_t begin, std::size_t end, const Fp* outer_lo,
@@ -219,8 +217,8 @@ FTI_AVX512 void dif_radix4_with_avx512(Fp* x, std::size_t q, std::size_t begin, 
   dif_radix4_with(x, q, j, end, outer_lo + k, outer_hi + k, inner + k);
 }
 
-FTI_AVX512 void dif_radix4_range_avx512(Fp* x, std::size_t q, const Fp* tw, std::size_t begin, std::size_t end) {
-  dif_radix4_with_avx512(x, q, begin, end, tw + 2 * q + begin, tw + 3 * q + begin, tw + q + begin);
+FTI_AVX512 void dif_radix4_avx512(Fp* x, std::size_t q, const Fp* tw) {
+  dif_radix4_with_avx512(x, q, 0, q, tw + 2 * q, tw + 3 * q, tw + q);
 }
 
 // The last three layers (h = 4, 2, 1) of every aligned 8-value chunk: a
@@ -255,7 +253,7 @@ FTI_AVX512 void dif_serial_avx512(Fp* x, std::size_t n, const Fp* tw) {
   std::size_t h = n / 2;
   for (; h >= 16; h /= 4) {
     const std::size_t q = h / 2;
-    for (std::size_t s = 0; s < n; s += 4 * q) dif_radix4_range_avx512(x + s, q, tw, 0, q);
+    for (std::size_t s = 0; s < n; s += 4 * q) dif_radix4_avx512(x + s, q, tw);
   }
   if (h == 8) {
     const vec::Vec w = vec::load(tw + 8);
@@ -269,15 +267,8 @@ FTI_AVX512 void dif_serial_avx512(Fp* x, std::size_t n, const Fp* tw) {
 }
 #endif
 
-// The twiddles of a radix-4 pass over a block of 4q values that the table
-// does not reach (4q above its size): for j in [begin, begin + count),
-// lo = w^j, hi = w^(j+q) = w^j w^q and inner = w^(2j), w of order 4q (its
-// inverse for the inverse transform). 8 lanes at a time where the vector
-// kernels run.
-void fill_radix4_twiddles(Fp w, std::size_t q, std::size_t begin, std::size_t count, Fp* lo, Fp* hi, Fp* inner,
-                          bool simd);
-
 #if defined(FTI_HAVE_AVX512_KERNELS)
+// fill_radix4_twiddles on 8 lanes (count a multiple of 8).
 FTI_AVX512 void fill_radix4_twiddles_avx512(Fp start, Fp w, Fp quarter, std::size_t count, Fp* lo, Fp* hi,
                                             Fp* inner) {
   alignas(64) Fp first[8];
@@ -286,7 +277,7 @@ FTI_AVX512 void fill_radix4_twiddles_avx512(Fp start, Fp w, Fp quarter, std::siz
   vec::Vec t = vec::load(first);
   const vec::Vec step = vec::splat(w.square().square().square().value());
   const vec::Vec quarter_vec = vec::splat(quarter.value());
-  for (std::size_t k = 0; k < count; k += 8) {  // count is a multiple of 8
+  for (std::size_t k = 0; k < count; k += 8) {
     vec::store(lo + k, t);
     vec::store(hi + k, vec::mul(t, quarter_vec));
     vec::store(inner + k, vec::mul(t, t));
@@ -295,6 +286,11 @@ FTI_AVX512 void fill_radix4_twiddles_avx512(Fp start, Fp w, Fp quarter, std::siz
 }
 #endif
 
+// The twiddles of a radix-4 pass over a block of 4q values that the table
+// does not reach (4q above its size): for j in [begin, begin + count),
+// lo = w^j, hi = w^(j+q) = w^j w^q and inner = w^(2j), w of order 4q (its
+// inverse for the inverse transform). 8 lanes at a time where the vector
+// kernels run.
 void fill_radix4_twiddles(Fp w, std::size_t q, std::size_t begin, std::size_t count, Fp* lo, Fp* hi, Fp* inner,
                           bool simd) {
   const Fp start = w.pow(begin);
@@ -386,15 +382,6 @@ void dit_recursive(Fp* x, std::size_t n, const TwiddleTables& tables) {
   });
 }
 
-// x[i] *= scale * base^i, in parallel chunks (each chunk starts from a pow).
-void scale_by_powers(std::span<Fp> x, Fp scale, Fp base) {
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, x.size(), kGrain * 4),
-                    [&](const tbb::blocked_range<std::size_t>& r) {
-                      const std::span<Fp> chunk = x.subspan(r.begin(), r.size());
-                      multiply_by_powers(chunk, scale * base.pow(r.begin()), base, chunk);
-                    });
-}
-
 void forward_impl(std::span<Fp> values) {
   const unsigned log_n = checked_log2(values.size(), "ntt_forward");
   if (log_n == 0) return;
@@ -440,7 +427,7 @@ void coset_ntt_forward(std::span<Fp> values, Fp shift) {
   (void)checked_log2(values.size(), "coset_ntt_forward");
   if (shift.is_zero()) throw std::invalid_argument("coset_ntt_forward: zero shift");
   // f(shift * x) has coefficients a_i shift^i.
-  if (shift != Fp::one()) scale_by_powers(values, Fp::one(), shift);
+  if (shift != Fp::one()) multiply_by_powers_parallel(values, Fp::one(), shift, values);
   forward_impl(values);
 }
 
@@ -450,7 +437,7 @@ void coset_ntt_inverse(std::span<Fp> values, Fp shift) {
   inverse_impl(values);
   // Undo the coset scaling and the factor n in one pass.
   const Fp n_inv = Fp::from_u64(static_cast<std::uint64_t>(values.size())).inverse();
-  scale_by_powers(values, n_inv, shift.inverse());
+  multiply_by_powers_parallel(values, n_inv, shift.inverse(), values);
 }
 
 SerialCosetNtt::SerialCosetNtt(unsigned log_n)

@@ -3,11 +3,16 @@
 #include <cstddef>
 #include <stdexcept>
 
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+
 #include "engine/crypto/goldilocks_avx512.h"
 #include "engine/crypto/simd.h"
 
 namespace fti::crypto {
 namespace {
+
+constexpr std::size_t kParallelGrain = std::size_t{1} << 15;
 
 // From index `begin` on, with f = first * base^begin.
 void multiply_scalar(const Fp* in, Fp* out, std::size_t begin, std::size_t end, Fp f, Fp base) {
@@ -60,6 +65,15 @@ void multiply_by_powers(std::span<const Fp> in, Fp first, Fp base, std::span<Fp>
   }
 #endif
   multiply_scalar(in.data(), out.data(), 0, in.size(), first, base);
+}
+
+void multiply_by_powers_parallel(std::span<const Fp> in, Fp first, Fp base, std::span<Fp> out) {
+  if (in.size() != out.size()) throw std::invalid_argument("multiply_by_powers: sizes differ");
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, in.size(), kParallelGrain),
+                    [&](const tbb::blocked_range<std::size_t>& r) {
+                      multiply_by_powers(in.subspan(r.begin(), r.size()), first * base.pow(r.begin()), base,
+                                         out.subspan(r.begin(), r.size()));
+                    });
 }
 
 void multiply_accumulate(std::span<Fp> acc, Fp c, std::span<const Fp> x) {

@@ -14,6 +14,10 @@ namespace fti::crypto {
 // the same size (std::invalid_argument otherwise) and may be the same span.
 void multiply_by_powers(std::span<const Fp> in, Fp first, Fp base, std::span<Fp> out);
 
+// The same over TBB-parallel chunks, each starting from first * base^begin
+// (the coset shifts of whole transforms and Reed-Solomon blocks).
+void multiply_by_powers_parallel(std::span<const Fp> in, Fp first, Fp base, std::span<Fp> out);
+
 // acc[i] = acc[i] * c + x[i] (one Horner step for every i), on the calling
 // thread, 8 lanes at a time where the vector kernels run. Same sizes
 // (std::invalid_argument otherwise).

@@ -3,7 +3,6 @@
 #include <bit>
 #include <stdexcept>
 
-#include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
 
 #include "engine/crypto/ntt.h"
@@ -11,7 +10,6 @@
 
 namespace fti::crypto {
 namespace {
-constexpr std::size_t kScaleGrain = std::size_t{1} << 15;
 
 // The size n of the coefficient vector a codeword of `size` values at rate
 // 2^-log_blowup has, after the checks every entry point shares.
@@ -33,11 +31,7 @@ void encode_block(std::span<const Fp> coeffs, unsigned log_blowup, Fp shift, std
   const auto log_size = static_cast<unsigned>(std::countr_zero(coeffs.size())) + log_blowup;
   const Fp block_shift = shift * Fp::root_of_unity(log_size).pow(bit_reverse(b, log_blowup));
   if (block_shift != Fp::one() || coeffs.data() != block.data()) {
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, coeffs.size(), kScaleGrain),
-                      [&](const tbb::blocked_range<std::size_t>& r) {
-                        multiply_by_powers(coeffs.subspan(r.begin(), r.size()), block_shift.pow(r.begin()),
-                                           block_shift, block.subspan(r.begin(), r.size()));
-                      });
+    multiply_by_powers_parallel(coeffs, Fp::one(), block_shift, block);
   }
   ntt_forward(block);
 }

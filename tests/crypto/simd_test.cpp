@@ -144,8 +144,26 @@ TEST(Simd, MultiplyByPowersIsTheDefinition) {
       ASSERT_EQ(in_place, expected) << n << " simd " << simd;
     }
   }
+  // The parallel version over several chunks (and a ragged tail), in place too.
+  for (const bool simd : {false, true}) {
+    SimdSetting setting(simd);
+    const std::size_t n = (std::size_t{3} << 15) + 5;
+    const std::vector<Fp> in = random_vector(rng, n);
+    const Fp first = rng.fp(), base = rng.fp();
+    std::vector<Fp> expected(n), out(n), in_place = in;
+    Fp f = first;
+    for (std::size_t i = 0; i < n; ++i) {
+      expected[i] = in[i] * f;
+      f *= base;
+    }
+    multiply_by_powers_parallel(in, first, base, out);
+    multiply_by_powers_parallel(in_place, first, base, in_place);
+    ASSERT_EQ(out, expected) << "simd " << simd;
+    ASSERT_EQ(in_place, expected) << "simd " << simd;
+  }
   std::vector<Fp> a(3), b(4);
   EXPECT_THROW(multiply_by_powers(a, Fp::one(), Fp::one(), b), std::invalid_argument);
+  EXPECT_THROW(multiply_by_powers_parallel(a, Fp::one(), Fp::one(), b), std::invalid_argument);
 }
 
 TEST(Simd, MultiplyAccumulateIsTheDefinition) {
