@@ -124,30 +124,12 @@ TEST(Simd, NttAndReedSolomonAreTheScalarTransforms) {
 }
 
 // multiply_by_powers against the definition, with the kernels and without,
-// for every length up to 40 (the lanes and the scalar tail), in place too.
+// for every length up to 40 (the lanes and the scalar tail), and the parallel
+// version over several chunks and a ragged tail; in place too.
 TEST(Simd, MultiplyByPowersIsTheDefinition) {
   TestRng rng(45);
-  for (const bool simd : {false, true}) {
-    SimdSetting setting(simd);
-    for (std::size_t n = 0; n <= 40; ++n) {
-      const std::vector<Fp> in = random_vector(rng, n);
-      const Fp first = rng.fp(), base = rng.fp();
-      std::vector<Fp> expected(n), out(n), in_place = in;
-      Fp f = first;
-      for (std::size_t i = 0; i < n; ++i) {
-        expected[i] = in[i] * f;
-        f *= base;
-      }
-      multiply_by_powers(in, first, base, out);
-      multiply_by_powers(in_place, first, base, in_place);
-      ASSERT_EQ(out, expected) << n << " simd " << simd;
-      ASSERT_EQ(in_place, expected) << n << " simd " << simd;
-    }
-  }
-  // The parallel version over several chunks (and a ragged tail), in place too.
-  for (const bool simd : {false, true}) {
-    SimdSetting setting(simd);
-    const std::size_t n = (std::size_t{3} << 15) + 5;
+  using Multiply = void (*)(std::span<const Fp>, Fp, Fp, std::span<Fp>);
+  const auto check = [&rng](Multiply multiply, std::size_t n, bool simd) {
     const std::vector<Fp> in = random_vector(rng, n);
     const Fp first = rng.fp(), base = rng.fp();
     std::vector<Fp> expected(n), out(n), in_place = in;
@@ -156,10 +138,15 @@ TEST(Simd, MultiplyByPowersIsTheDefinition) {
       expected[i] = in[i] * f;
       f *= base;
     }
-    multiply_by_powers_parallel(in, first, base, out);
-    multiply_by_powers_parallel(in_place, first, base, in_place);
-    ASSERT_EQ(out, expected) << "simd " << simd;
-    ASSERT_EQ(in_place, expected) << "simd " << simd;
+    multiply(in, first, base, out);
+    multiply(in_place, first, base, in_place);
+    ASSERT_EQ(out, expected) << n << " simd " << simd;
+    ASSERT_EQ(in_place, expected) << n << " simd " << simd;
+  };
+  for (const bool simd : {false, true}) {
+    SimdSetting setting(simd);
+    for (std::size_t n = 0; n <= 40; ++n) check(multiply_by_powers, n, simd);
+    check(multiply_by_powers_parallel, (std::size_t{3} << 15) + 5, simd);
   }
   std::vector<Fp> a(3), b(4);
   EXPECT_THROW(multiply_by_powers(a, Fp::one(), Fp::one(), b), std::invalid_argument);
