@@ -9,11 +9,14 @@
 // residual on q/v as well: one batched rank proof), everything else frozen.
 // With --stored-base the base is committed first (timed on its own, as a
 // registry stores it once) and prove_certificate takes that commitment.
+// --codeword-budget MIB bounds the codewords the opened groups hold (the
+// rest are opened from their tables, ProveOptions::kept_codeword_budget; 0:
+// none held); the certificate's SHA-256 is printed to compare runs.
 // Prints one JSON object per size.
 //
 //   certify_scale_bench [--layers 1,4,14] [--hidden 768] [--intermediate 2048]
 //                       [--vocab 2048] [--dir DIR] [--max-abs] [--rank R] [--threads N] [--keep]
-//                       [--stored-base]
+//                       [--stored-base] [--codeword-budget MIB]
 #include <tbb/global_control.h>
 
 #include <chrono>
@@ -27,6 +30,7 @@
 #include "engine/analysis/drift_analysis.h"
 #include "engine/certify/certify.h"
 #include "engine/commitment/model_commitment.h"
+#include "engine/common/sha256.h"
 #include "policy/policy_parser.h"
 #include "registry/checkpoint.h"
 
@@ -65,6 +69,7 @@ int main(int argc, char** argv) {
   bool keep = false, max_abs = false, stored_base = false;
   int threads = 0;
   unsigned rank = 0;
+  std::optional<std::size_t> codeword_budget;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     const auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
@@ -78,6 +83,7 @@ int main(int argc, char** argv) {
     else if (a == "--threads") threads = std::stoi(next());
     else if (a == "--keep") keep = true;
     else if (a == "--stored-base") stored_base = true;
+    else if (a == "--codeword-budget") codeword_budget = std::stoull(next()) << 20;
     else {
       std::fprintf(stderr, "unknown argument %s\n", a.c_str());
       return 2;
@@ -137,6 +143,8 @@ int main(int argc, char** argv) {
                               {"peak_rss_mib", fti::bench::peak_rss_kib() / 1024}};
       };
       fti::certify::ProveOptions options;
+      if (codeword_budget) options.kept_codeword_budget = *codeword_budget;
+      out["kept_codeword_budget_mib"] = options.kept_codeword_budget >> 20;
       options.progress = [&](const fti::certify::ProveProgress& p) {
         end_phase();
         phase_name = std::string(p.phase);
@@ -155,6 +163,7 @@ int main(int argc, char** argv) {
         return 1;
       }
       out["certificate_bytes"] = proved.certificate.size();
+      out["certificate_sha256"] = fti::to_hex(fti::sha256(std::span<const std::uint8_t>(proved.certificate)));
       double best = 1e9;
       fti::bench::reset_peak_rss();
       for (int k = 0; k < 5; ++k) {

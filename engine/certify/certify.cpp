@@ -757,6 +757,7 @@ ProveResult prove_certificate(const policy::Policy& policy, const Checkpoint& ba
     commitment::CommitOptions bo;
     bo.params = options.params;
     bo.keep_group_of = keep_group_of;
+    bo.kept_codeword_budget = options.kept_codeword_budget;
     res.base = commitment::commit_model(base, bo, nullptr, &kept_base);
   }
   if (options.enforce_security_floor) {
@@ -771,6 +772,7 @@ ProveResult prove_certificate(const policy::Policy& policy, const Checkpoint& ba
   co.params = res.base.params;
   co.given_scales = commitment::scales_of(res.base);
   co.keep_group_of = keep_group_of;
+  co.kept_codeword_budget = options.kept_codeword_budget;
   // Groups the fine-tune left untouched (every member byte for byte the
   // base's) take the base's commitment and kept data instead of being
   // committed again: typically every frozen group.
@@ -841,14 +843,23 @@ ProveResult prove_certificate(const policy::Policy& policy, const Checkpoint& ba
   // commitment) are encoded again from the files. Kept groups no proof
   // opens are dropped.
   commitment::KeptGroups base_data, candidate_data;
-  const auto open_group = [&c](const Checkpoint& checkpoint, const commitment::ModelCommitment& commitment,
-                               commitment::KeptGroups& kept, commitment::KeptGroups& opened, std::uint32_t g) {
+  // Groups encoded here hold their codeword within the same budget as the
+  // commit phase's kept groups (commitment::CommitOptions).
+  std::size_t codeword_left = options.kept_codeword_budget;
+  const auto open_group = [&c, &codeword_left](const Checkpoint& checkpoint,
+                                               const commitment::ModelCommitment& commitment,
+                                               commitment::KeptGroups& kept, commitment::KeptGroups& opened,
+                                               std::uint32_t g) {
     if (opened.contains(g)) return;
     if (const auto it = kept.find(g); it != kept.end()) {
       opened.insert(kept.extract(it));
-    } else {
-      opened.emplace(g, crypto::basefold_commit(c.params, commitment::group_tables(checkpoint, commitment, g)));
+      return;
     }
+    std::vector<std::vector<crypto::Fp>> tables = commitment::group_tables(checkpoint, commitment, g);
+    const std::size_t codeword_bytes = commitment::stacked_codeword_bytes(c.params, tables.front().size(), tables.size());
+    const bool hold = codeword_bytes <= codeword_left;
+    if (hold) codeword_left -= codeword_bytes;
+    opened.emplace(g, commitment::keep_group(c.params, std::move(tables), hold));
   };
   const auto open_base = [&](std::uint32_t g) { open_group(base, c.base, kept_base, base_data, g); };
   const auto open_candidate = [&](std::uint32_t g) { open_group(candidate, c.candidate, kept_candidate, candidate_data, g); };

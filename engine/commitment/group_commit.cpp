@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <bit>
 #include <cstdio>
+#include <optional>
 #include <stdexcept>
 #include <vector>
 
@@ -86,11 +87,9 @@ void codeword_slab(std::span<const Fp> coeffs, unsigned log_domain, std::size_t 
 
 }  // namespace
 
-namespace {
-
-// The memory this process may use: physical memory, or less where a cgroup
-// (v2 memory.max, v1 memory.limit_in_bytes) limits it; 0 if unknown.
-std::size_t usable_memory() noexcept {
+// Physical memory, or less where a cgroup (v2 memory.max, v1
+// memory.limit_in_bytes) limits it; 0 if unknown.
+std::size_t usable_memory_bytes() noexcept {
   std::size_t limit = 0;
 #if defined(_SC_PHYS_PAGES) && defined(_SC_PAGE_SIZE)
   const long pages = sysconf(_SC_PHYS_PAGES);
@@ -108,12 +107,10 @@ std::size_t usable_memory() noexcept {
   return limit;
 }
 
-}  // namespace
-
 std::size_t default_coefficient_cache_budget() noexcept {
   constexpr std::size_t kFallback = std::size_t{1} << 30;
   constexpr std::size_t kMost = std::size_t{4} << 30;
-  const std::size_t usable = usable_memory();
+  const std::size_t usable = usable_memory_bytes();
   return usable == 0 ? kFallback : std::min(kMost, usable / 4);
 }
 
@@ -135,7 +132,8 @@ std::size_t group_commit_slab_bytes(const crypto::BasefoldLayout& layout, unsign
 
 crypto::BasefoldCommitment commit_group(const crypto::BasefoldParams& params, unsigned num_vars,
                                         std::size_t num_polys, const TableSource& source,
-                                        const GroupCommitOptions& options, GroupCommitStats* stats) {
+                                        const GroupCommitOptions& options, GroupCommitStats* stats,
+                                        std::optional<crypto::MerkleTree>* tree) {
   if (params.check_shape(num_vars, num_polys) != crypto::Status::kOk) {
     throw std::invalid_argument("commit_group: parameters invalid for this group shape");
   }
@@ -159,6 +157,12 @@ crypto::BasefoldCommitment commit_group(const crypto::BasefoldParams& params, un
   const std::size_t slab_leaves = std::size_t{1} << slab_log_leaves;
   const unsigned cap_height = l0.log_leaves - l0.cap_log;  // the cap's level, counted from the leaves
   const unsigned keep_height = std::min(slab_log_leaves, cap_height);
+  // The prover's stored tree level (with `tree`): reached within each slab
+  // when slabs hold that many leaves, else after the last.
+  const unsigned tree_level = tree != nullptr ? crypto::basefold_window_tree_level(layout) : 0;
+  if (tree != nullptr && tree_level == 0) throw std::invalid_argument("commit_group: no tree level to keep");
+  const unsigned slab_tree_level = std::min(tree_level, keep_height);
+  std::vector<Digest> tree_nodes;
 
   // Whole: with one slab, or when the group's stacked coefficients (8 bytes
   // per stacked entry) fit the cache budget, the stacked table is assembled
@@ -236,15 +240,55 @@ crypto::BasefoldCommitment commit_group(const crypto::BasefoldParams& params, un
                           leaves[i] = crypto::merkle_hash_leaf(std::span<const Fp>(stacked).subspan(i * coset, coset));
                         }
                       });
-    const std::vector<Digest> nodes = reduce_levels(leaves, keep_height);
-    kept.insert(kept.end(), nodes.begin(), nodes.end());
+    if (tree == nullptr) {
+      const std::vector<Digest> nodes = reduce_levels(leaves, keep_height);
+      kept.insert(kept.end(), nodes.begin(), nodes.end());
+    } else {
+      const std::vector<Digest> lower = reduce_levels(leaves, slab_tree_level);
+      tree_nodes.insert(tree_nodes.end(), lower.begin(), lower.end());
+      const std::vector<Digest> nodes = reduce_levels(lower, keep_height - slab_tree_level);
+      kept.insert(kept.end(), nodes.begin(), nodes.end());
+    }
   }
   kept = reduce_levels(kept, cap_height - keep_height);
+  if (tree != nullptr) {
+    tree->emplace(crypto::MerkleTree::from_level(layout.commitment_shape(), tree_level,
+                                           reduce_levels(tree_nodes, tree_level - slab_tree_level)));
+  }
   crypto::BasefoldCommitment out;
   out.num_vars = num_vars;
   out.num_polys = num_polys;
   out.cap.nodes = std::move(kept);
   return out;
+}
+
+std::size_t stacked_codeword_bytes(const crypto::BasefoldParams& params, std::size_t table_size,
+                                   std::size_t num_polys) noexcept {
+  return (std::bit_ceil(num_polys) * table_size * sizeof(Fp)) << params.log_blowup;
+}
+
+crypto::BasefoldProverData keep_group(const crypto::BasefoldParams& params, std::vector<std::vector<crypto::Fp>> tables,
+                                      bool hold_codeword, const GroupCommitOptions& options) {
+  if (tables.empty()) throw std::invalid_argument("keep_group: no tables");
+  const auto num_vars = static_cast<unsigned>(std::countr_zero(tables.front().size()));
+  if (params.check_shape(num_vars, tables.size()) != crypto::Status::kOk) {
+    throw std::invalid_argument("keep_group: parameters invalid for this group shape");
+  }
+  const crypto::BasefoldLayout layout = crypto::BasefoldLayout::make(params, num_vars, tables.size());
+  if (hold_codeword || crypto::basefold_window_tree_level(layout) == 0) {
+    return crypto::basefold_commit(params, std::move(tables));
+  }
+  // The tables are in memory already: the stacked coefficients may take up
+  // to a quarter of memory (above the default cache's 4 GiB cap) rather than
+  // every member being transformed again for every slab.
+  GroupCommitOptions o = options;
+  o.coefficient_cache_budget = std::max(o.coefficient_cache_budget, usable_memory_bytes() / 4);
+  std::optional<crypto::MerkleTree> tree;
+  const TableSource source = [&tables](std::size_t j, std::span<crypto::Fp> out) {
+    std::copy(tables[j].begin(), tables[j].end(), out.begin());
+  };
+  commit_group(params, num_vars, tables.size(), source, o, nullptr, &tree);
+  return crypto::BasefoldProverData::without_codeword(params, std::move(tables), std::move(*tree));
 }
 
 }  // namespace fti::commitment

@@ -21,12 +21,14 @@
 
 #include <cstddef>
 #include <functional>
+#include <optional>
 #include <span>
 
 #include "engine/crypto/basefold_commit.h"
 #include "engine/crypto/basefold_layout.h"
 #include "engine/crypto/basefold_params.h"
 #include "engine/crypto/goldilocks.h"
+#include "engine/crypto/merkle.h"
 
 namespace fti::commitment {
 
@@ -41,6 +43,10 @@ using TableSource = std::function<void(std::size_t j, std::span<crypto::Fp> tabl
 // scale bench has an 86-member MLP group (2 GiB of stacked coefficients):
 // streamed per slab it took 4x the time of the 14-layer model.
 std::size_t default_coefficient_cache_budget() noexcept;
+
+// The memory this process may use: physical memory, or a cgroup's limit
+// where lower; 0 where neither can be read.
+std::size_t usable_memory_bytes() noexcept;
 
 struct GroupCommitOptions {
   // Bound on one slab of the stacked codeword and its leaf digests (not on
@@ -74,8 +80,26 @@ unsigned group_commit_max_slabs_log(const crypto::BasefoldLayout& layout) noexce
 
 // The commitment to M tables in n variables. Throws std::invalid_argument if
 // params.check_shape(n, M) fails.
+//
+// With `tree`, the commitment tree from level basefold_window_tree_level up
+// is kept there too (collected slab by slab), so that prover data without
+// the codeword (BasefoldProverData::without_codeword) can open the group;
+// std::invalid_argument if that level is 0 (a tree that is only its cap).
 crypto::BasefoldCommitment commit_group(const crypto::BasefoldParams& params, unsigned num_vars,
                                         std::size_t num_polys, const TableSource& source,
-                                        const GroupCommitOptions& options = {}, GroupCommitStats* stats = nullptr);
+                                        const GroupCommitOptions& options = {}, GroupCommitStats* stats = nullptr,
+                                        std::optional<crypto::MerkleTree>* tree = nullptr);
+
+// Bytes of the stacked codeword of num_polys tables of table_size entries.
+std::size_t stacked_codeword_bytes(const crypto::BasefoldParams& params, std::size_t table_size,
+                                   std::size_t num_polys) noexcept;
+
+// Prover data for a group whose tables the caller holds: basefold_commit
+// (tables, codeword and tree) with hold_codeword, else the tables and the
+// upper tree only (BasefoldProverData::without_codeword), the commitment
+// streamed slab by slab from the tables as above. Where the tree is only its
+// cap the codeword is held either way. The same commitment bit for bit.
+crypto::BasefoldProverData keep_group(const crypto::BasefoldParams& params, std::vector<std::vector<crypto::Fp>> tables,
+                                      bool hold_codeword, const GroupCommitOptions& options = {});
 
 }  // namespace fti::commitment

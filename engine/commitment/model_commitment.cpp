@@ -59,6 +59,11 @@ const TensorRecord* ModelCommitment::find(std::string_view name) const {
   return it != tensors.end() && it->name == name ? &*it : nullptr;
 }
 
+std::size_t default_kept_codeword_budget() noexcept {
+  const std::size_t usable = usable_memory_bytes();
+  return usable == 0 ? std::size_t{1} << 30 : usable / 8;
+}
+
 ModelCommitment commit_model(const Checkpoint& checkpoint, const CommitOptions& options, CommitFigures* figures,
                              KeptGroups* kept) {
   if (options.params.check() != crypto::Status::kOk) {
@@ -68,6 +73,7 @@ ModelCommitment commit_model(const Checkpoint& checkpoint, const CommitOptions& 
   if (entries.empty()) throw Error(ErrorCode::kInput, checkpoint.origin() + ": no tensors to commit");
 
   if (kept != nullptr) kept->clear();
+  std::size_t held = 0;  // bytes of the kept groups' codewords
   ModelCommitment out;
   out.params = options.params;
   CommitFigures local_figures;
@@ -212,7 +218,11 @@ ModelCommitment commit_model(const Checkpoint& checkpoint, const CommitOptions& 
         tables[j] = crypto::large_vector<crypto::Fp>(std::size_t{1} << group.num_vars);
         source(j, tables[j]);
       }
-      crypto::BasefoldProverData data = crypto::basefold_commit(options.params, std::move(tables));
+      const std::size_t codeword_bytes =
+          stacked_codeword_bytes(options.params, std::size_t{1} << group.num_vars, tables.size());
+      const bool hold = codeword_bytes <= options.kept_codeword_budget - std::min(held, options.kept_codeword_budget);
+      if (hold) held += codeword_bytes;
+      crypto::BasefoldProverData data = keep_group(options.params, std::move(tables), hold, options.group);
       out.groups.push_back(data.commitment());
       kept->insert_or_assign(static_cast<std::uint32_t>(g), std::move(data));
     } else {

@@ -91,6 +91,10 @@ struct CommitProgress {
 // Prover data of the groups kept whole, by group index.
 using KeptGroups = std::map<std::uint32_t, crypto::BasefoldProverData>;
 
+// An eighth of the memory this process may use (1 GiB where unknown): two
+// models' kept codewords then take at most a quarter.
+std::size_t default_kept_codeword_budget() noexcept;
+
 struct CommitOptions {
   crypto::BasefoldParams params = crypto::basefold_default_params();
   // Tensors listed here are encoded at this scale (ScaleSource::kGiven)
@@ -111,6 +115,13 @@ struct CommitOptions {
   // recomputation (`fti verify --against`) rejects. A verifier must not pass
   // one taken from a certificate. Null: nothing is shared.
   const ModelCommitment* reference = nullptr;
+  // Kept groups hold their stacked codeword (8 * 2^b bytes per stacked
+  // entry) while the codewords held by this commitment stay within this
+  // many bytes; later kept groups keep only their tables and upper tree
+  // (BasefoldProverData::without_codeword: the opening computes what it
+  // reads of the codeword from the tables, the same proof). Default: an
+  // eighth of usable memory.
+  std::size_t kept_codeword_budget = default_kept_codeword_budget();
   // The reference's kept groups (commit_model's `kept` of the reference): a
   // shared group this commitment keeps is copied from here; absent, it is
   // committed whole as usual.

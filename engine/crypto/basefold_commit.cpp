@@ -8,6 +8,7 @@
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
 
+#include "engine/crypto/basefold_windows.h"
 #include "engine/crypto/bytes.h"
 #include "engine/crypto/large_buffer.h"
 #include "engine/crypto/moebius.h"
@@ -100,6 +101,54 @@ MerkleMultiProof BasefoldProverData::open_paths(std::span<const std::size_t> lea
   const std::span<const Fp> columns[1] = {codeword_};
   return tree_.open(leaves, std::span<const std::span<const Fp>>(columns),
                     std::size_t{1} << layout_.layers.front().log_arity);
+}
+
+BasefoldProverData::LeafOpening BasefoldProverData::open_leaves(std::span<const std::size_t> leaves) const {
+  const std::size_t width = std::size_t{1} << layout_.layers.front().log_arity;
+  LeafOpening out;
+  out.values.reserve(leaves.size() * width);
+  if (holds_codeword()) {
+    for (const std::size_t m : leaves) {
+      const auto first = codeword_.begin() + static_cast<std::ptrdiff_t>(m * width);
+      out.values.insert(out.values.end(), first, first + static_cast<std::ptrdiff_t>(width));
+    }
+    out.paths = open_paths(leaves);
+    return out;
+  }
+  // Without the codeword: the values of every queried subtree of the stored
+  // level's 2^h leaves, from the tables.
+  const unsigned h = tree_.first_level();
+  std::vector<std::size_t> subtrees;
+  for (const std::size_t m : leaves) {
+    if (subtrees.empty() || subtrees.back() != (m >> h)) subtrees.push_back(m >> h);
+  }
+  const unsigned window_log = layout_.layers.front().log_arity + h;
+  const std::vector<Fp> windows =
+      basefold_codeword_windows(tables_, layout_.stack_vars, layout_.log_blowup, window_log, subtrees);
+  std::size_t w = 0;
+  for (const std::size_t m : leaves) {
+    while (subtrees[w] != (m >> h)) ++w;
+    const auto first = windows.begin() + static_cast<std::ptrdiff_t>((w << window_log) + (m - (subtrees[w] << h)) * width);
+    out.values.insert(out.values.end(), first, first + static_cast<std::ptrdiff_t>(width));
+  }
+  out.paths = tree_.open_windows(leaves, windows, width);
+  return out;
+}
+
+unsigned basefold_window_tree_level(const BasefoldLayout& layout) noexcept {
+  const BasefoldLayer& l0 = layout.layers.front();
+  return std::min(kBasefoldWindowTreeLevel, l0.log_leaves - l0.cap_log);
+}
+
+BasefoldProverData BasefoldProverData::without_codeword(const BasefoldParams& params,
+                                                        std::vector<std::vector<Fp>> tables, MerkleTree tree) {
+  const unsigned num_vars = checked_num_vars(params, tables);
+  BasefoldLayout layout = BasefoldLayout::make(params, num_vars, tables.size());
+  const unsigned level = basefold_window_tree_level(layout);
+  if (level == 0 || !(tree.shape() == layout.commitment_shape()) || tree.first_level() != level) {
+    throw std::invalid_argument("without_codeword: a tree of another shape or level");
+  }
+  return BasefoldProverData(params, std::move(layout), std::move(tables), {}, std::move(tree));
 }
 
 BasefoldCommitment BasefoldProverData::commitment() const {
@@ -198,6 +247,19 @@ BasefoldProverData basefold_commit(const BasefoldParams& params, std::vector<std
   rs_encode_in_place(word, params.log_blowup);
   MerkleTree tree = build_tree(layout, word);
   return BasefoldProverData(params, std::move(layout), std::move(tables), std::move(word), std::move(tree));
+}
+
+BasefoldProverData basefold_commit_without_codeword(const BasefoldParams& params,
+                                                    std::vector<std::vector<Fp>> tables) {
+  BasefoldProverData full = basefold_commit(params, std::move(tables));
+  const unsigned level = basefold_window_tree_level(full.layout());
+  if (level == 0) return full;
+  const BasefoldLayer& l0 = full.layout().layers.front();
+  const std::span<const Fp> columns[1] = {full.codeword()};
+  MerkleTree tree = MerkleTree::commit(std::span<const std::span<const Fp>>(columns), std::size_t{1} << l0.log_arity,
+                                       l0.cap_log, level);
+  std::vector<std::vector<Fp>> kept(full.tables().begin(), full.tables().end());
+  return BasefoldProverData::without_codeword(params, std::move(kept), std::move(tree));
 }
 
 }  // namespace fti::crypto

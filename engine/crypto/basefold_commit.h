@@ -46,9 +46,21 @@ struct BasefoldCommitment {
 // (merkle.h): 15/16 of the tree's memory, recomputed from the codeword for
 // the few paths an opening needs.
 inline constexpr unsigned kBasefoldTreeDroppedLevels = 4;
+// A prover that does not hold the codeword (basefold_windows.h) keeps the
+// tree from this level up (at most; lower for trees shorter than that) and
+// evaluates the codeword on the 2^(a0 + 6) positions of each queried
+// subtree: 1/64 of the tree, and windows of 1024 positions at a0 = 4.
+inline constexpr unsigned kBasefoldWindowTreeLevel = 6;
+// The level such a prover's tree starts at for `layout` (0: the tree is
+// only its cap, and a prover holds the codeword).
+unsigned basefold_window_tree_level(const BasefoldLayout& layout) noexcept;
 
 // Everything the prover keeps between commit and open: the members' tables
 // (for the sumcheck), the stacked codeword and the tree (for the query phase).
+// Or, built by without_codeword(), the tables and the upper tree only: an
+// opening then computes the parts of the codeword it reads from the tables
+// (basefold_windows.h), with the same proof bit for bit, in a fifth of the
+// memory at rate 1/4.
 class BasefoldProverData {
  public:
   const BasefoldParams& params() const noexcept { return params_; }
@@ -56,12 +68,29 @@ class BasefoldProverData {
   unsigned num_vars() const noexcept { return layout_.num_vars; }
   std::size_t num_polys() const noexcept { return tables_.size(); }
   std::span<const std::vector<Fp>> tables() const noexcept { return tables_; }
+  // Empty when the codeword is not held.
   std::span<const Fp> codeword() const noexcept { return codeword_; }
+  bool holds_codeword() const noexcept { return !codeword_.empty(); }
   const MerkleTree& tree() const noexcept { return tree_; }
   // The authentication paths of commitment leaves (strictly increasing),
   // the tree's dropped levels recomputed from the codeword.
   MerkleMultiProof open_paths(std::span<const std::size_t> leaves) const;
+  // The values of commitment leaves (strictly increasing; 2^a0 positions
+  // each, concatenated) and their paths, from the codeword or, without one,
+  // from the windows of the queried subtrees.
+  struct LeafOpening {
+    std::vector<Fp> values;
+    MerkleMultiProof paths;
+  };
+  LeafOpening open_leaves(std::span<const std::size_t> leaves) const;
   BasefoldCommitment commitment() const;
+
+  // Prover data without the codeword: the tables and the commitment tree
+  // from level basefold_window_tree_level(layout) up (MerkleTree::from_level,
+  // e.g. from a commitment streamed slab by slab). The tree is trusted to be
+  // the tables' (only its shape is checked, std::invalid_argument).
+  static BasefoldProverData without_codeword(const BasefoldParams& params, std::vector<std::vector<Fp>> tables,
+                                             MerkleTree tree);
 
   // Prover data over a caller-supplied stacked word that is NOT checked to be
   // the encoding of the tables (the commitment is to whatever it is). For
@@ -107,5 +136,12 @@ void basefold_stack_blocks(std::span<Fp> values, unsigned stack_vars, unsigned l
 // ownership of them. Throws std::invalid_argument for bad sizes or
 // parameters (params.check_shape(n, M) != kOk).
 BasefoldProverData basefold_commit(const BasefoldParams& params, std::vector<std::vector<Fp>> tables);
+
+// The same commitment, keeping only the tables and the upper tree
+// (without_codeword): the codeword is computed whole and dropped (for
+// groups small enough to encode at once; commitment/group_commit.h streams
+// larger ones). Where the tree is only its cap, the codeword is kept.
+BasefoldProverData basefold_commit_without_codeword(const BasefoldParams& params,
+                                                    std::vector<std::vector<Fp>> tables);
 
 }  // namespace fti::crypto

@@ -13,6 +13,7 @@
 #include "engine/crypto/basefold_fold.h"
 #include "engine/crypto/basefold_pow.h"
 #include "engine/crypto/basefold_schedule.h"
+#include "engine/crypto/basefold_windows.h"
 #include "engine/crypto/large_buffer.h"
 #include "engine/crypto/moebius.h"
 #include "engine/crypto/multilinear.h"
@@ -111,17 +112,12 @@ class BatchProver {
   }
 
   void query_phase(Transcript& t, BasefoldGroupProof& out) const {
-    const BasefoldLayer& l0 = layout_.layers.front();
     std::vector<std::size_t> leaves = basefold_query_indices(t, layout_);
-    const std::size_t width = std::size_t{1} << l0.log_arity;
     for (const BasefoldProverData* data : groups_) {
       BasefoldCommitmentOpening& opening = out.commitment_openings.emplace_back();
-      const std::span<const Fp> word0 = data->codeword();
-      for (const std::size_t m : leaves) {
-        const auto first = word0.begin() + static_cast<std::ptrdiff_t>(m * width);
-        opening.leaf_values.insert(opening.leaf_values.end(), first, first + static_cast<std::ptrdiff_t>(width));
-      }
-      opening.paths = data->open_paths(leaves);
+      BasefoldProverData::LeafOpening leaf = data->open_leaves(leaves);
+      opening.leaf_values = std::move(leaf.values);
+      opening.paths = std::move(leaf.paths);
     }
     for (std::size_t j = 1; j < layout_.layers.size(); ++j) {
       const unsigned a = layout_.layers[j].log_arity;
@@ -216,10 +212,17 @@ class BatchProver {
     const BasefoldLayer& layer = layout_.layers[next];
     const std::span<const Fp3> challenges(r_.data() + prev.first_round, prev.log_arity);
     std::vector<Fp3> word = large_vector<Fp3>(std::size_t{1} << layer.log_domain);
-    if (next == 1) {
+    if (next == 1 && std::all_of(groups_.begin(), groups_.end(),
+                                 [](const BasefoldProverData* g) { return g->holds_codeword(); })) {
       std::vector<std::span<const Fp>> columns;
       for (const BasefoldProverData* g : groups_) columns.push_back(g->codeword());
       basefold_fold_commitment(columns, powers_, challenges, word);
+    } else if (next == 1) {
+      // A group without its codeword: the same layer from the tables
+      // (basefold_windows.h).
+      std::vector<std::span<const std::vector<Fp>>> tables;
+      for (const BasefoldProverData* g : groups_) tables.push_back(g->tables());
+      basefold_fold_tables(tables, layout_.stack_vars, layout_.log_blowup, powers_, challenges, word);
     } else {
       basefold_fold_layer(layer_words_.back(), challenges, word);
     }

@@ -178,6 +178,26 @@ MerkleTree MerkleTree::commit_rows(std::span<const Fp> rows, std::size_t leaf_wi
   return commit(std::span<const std::span<const Fp>>(one), leaf_width, cap_log);
 }
 
+MerkleTree MerkleTree::from_level(const MerkleShape& shape, unsigned level, std::vector<Digest> nodes) {
+  if (!shape.valid() || level == 0 || level > kMaxMerkleDroppedLevels || level > shape.log_leaves - shape.cap_log ||
+      nodes.size() != (shape.num_leaves() >> level)) {
+    throw std::invalid_argument("MerkleTree::from_level: level or node count does not fit the shape");
+  }
+  MerkleTree t;
+  t.shape_ = shape;
+  t.first_level_ = level;
+  t.levels_.push_back(std::move(nodes));
+  t.build_upper_levels();
+  return t;
+}
+
+std::span<const Digest> MerkleTree::level_nodes(unsigned level) const {
+  if (level < first_level_ || level - first_level_ >= levels_.size()) {
+    throw std::invalid_argument("MerkleTree::level_nodes: level not stored");
+  }
+  return levels_[level - first_level_];
+}
+
 void MerkleTree::build_upper_levels() {
   for (unsigned level = first_level_; level < shape_.log_leaves - shape_.cap_log; ++level) {
     const std::vector<Digest>& below = levels_.back();
@@ -211,10 +231,37 @@ MerkleMultiProof MerkleTree::open(std::span<const std::size_t> indices, std::spa
   if (num_leaves != shape_.num_leaves() || columns.size() * coset_size != shape_.leaf_width) {
     throw std::invalid_argument("MerkleTree::open: columns of another shape than the tree's");
   }
-  return open_impl(indices, cols, coset_size);
+  return open_impl(
+      indices, [&](std::size_t) { return SubtreeColumns{cols, 0}; }, coset_size);
 }
 
-MerkleMultiProof MerkleTree::open_impl(std::span<const std::size_t> indices, std::span<const ByteColumn> columns,
+MerkleMultiProof MerkleTree::open_windows(std::span<const std::size_t> indices, std::span<const Fp> windows,
+                                          std::size_t coset_size) const {
+  check_indices(indices, shape_.num_leaves());
+  if (coset_size != shape_.leaf_width) throw std::invalid_argument("MerkleTree::open_windows: leaf width differs");
+  std::vector<std::size_t> subtrees;
+  for (const std::size_t i : indices) {
+    if (subtrees.empty() || subtrees.back() != (i >> first_level_)) subtrees.push_back(i >> first_level_);
+  }
+  const std::size_t window_leaves = std::size_t{1} << first_level_;
+  if (windows.size() != subtrees.size() * window_leaves * coset_size) {
+    throw std::invalid_argument("MerkleTree::open_windows: one window per opened subtree");
+  }
+  std::vector<ByteColumn> cols(subtrees.size());
+  for (std::size_t w = 0; w < cols.size(); ++w) {
+    cols[w] = {reinterpret_cast<const std::uint8_t*>(windows.data() + w * window_leaves * coset_size), sizeof(Fp)};
+  }
+  return open_impl(
+      indices,
+      [&](std::size_t k) {
+        const auto pos = static_cast<std::size_t>(std::lower_bound(subtrees.begin(), subtrees.end(), k) - subtrees.begin());
+        return SubtreeColumns{std::span<const ByteColumn>(&cols[pos], 1), k * window_leaves};
+      },
+      coset_size);
+}
+
+MerkleMultiProof MerkleTree::open_impl(std::span<const std::size_t> indices,
+                                       const std::function<SubtreeColumns(std::size_t)>& subtree,
                                        std::size_t coset_size) const {
   check_indices(indices, shape_.num_leaves());
   MerkleMultiProof proof;
@@ -226,11 +273,16 @@ MerkleMultiProof MerkleTree::open_impl(std::span<const std::size_t> indices, std
       const std::size_t idx = known[i];
       if ((idx & 1) == 0 && i + 1 < known.size() && known[i + 1] == idx + 1) {
         i += 2;  // both children known: the parent needs nothing from the proof
+      } else if (level < first_level_) {
+        // Below the stored levels the sibling is recomputed from its leaves,
+        // which lie in the same stored subtree as the known node.
+        const std::size_t sibling = idx ^ 1;
+        const SubtreeColumns s = subtree(sibling >> (first_level_ - level));
+        const std::size_t local = sibling - (s.first_leaf >> level);
+        proof.siblings.push_back(subtree_root(s.columns, coset_size, shape_.leaf_width, level, local));
+        i += 1;
       } else {
-        // Below the stored levels the sibling is recomputed from its leaves.
-        proof.siblings.push_back(level < first_level_
-                                     ? subtree_root(columns, coset_size, shape_.leaf_width, level, idx ^ 1)
-                                     : levels_[level - first_level_][idx ^ 1]);
+        proof.siblings.push_back(levels_[level - first_level_][idx ^ 1]);
         i += 1;
       }
       next.push_back(idx >> 1);

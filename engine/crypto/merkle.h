@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <vector>
 
@@ -91,8 +92,19 @@ class MerkleTree {
                            unsigned cap_log);
   // Row-major leaves: leaf i = rows[i * leaf_width, (i + 1) * leaf_width).
   static MerkleTree commit_rows(std::span<const Fp> rows, std::size_t leaf_width, unsigned cap_log);
+  // A tree of `shape` whose lowest stored level is `level` (0 <
+  // level <= min(kMaxMerkleDroppedLevels, log_leaves - cap_log)), given that
+  // level's 2^(log_leaves - level) nodes: the upper levels are rebuilt from
+  // them. For a prover that hashed the leaves slab by slab and never held the
+  // whole column (commitment/group_commit.h). std::invalid_argument for other
+  // sizes.
+  static MerkleTree from_level(const MerkleShape& shape, unsigned level, std::vector<Digest> nodes);
 
   const MerkleShape& shape() const noexcept { return shape_; }
+  // The lowest stored level (0: the leaf digests are stored).
+  unsigned first_level() const noexcept { return first_level_; }
+  // The nodes of one stored level (first_level() <= level <= log_leaves - cap_log).
+  std::span<const Digest> level_nodes(unsigned level) const;
   MerkleCap cap() const;
   // Throws std::logic_error when the leaf level was dropped.
   const Digest& leaf_hash(std::size_t i) const;
@@ -107,14 +119,28 @@ class MerkleTree {
   // another shape).
   MerkleMultiProof open(std::span<const std::size_t> indices, std::span<const std::span<const Fp>> columns,
                         std::size_t coset_size) const;
+  // The same from windows instead of whole columns, for one column of
+  // coset_size values per leaf: `windows` holds, for every subtree of
+  // 2^first_level() leaves that contains an index (in increasing subtree
+  // order, each once), that subtree's 2^first_level() * coset_size values.
+  // A prover that evaluates its codeword only where the queries fall
+  // (basefold_windows.h). std::invalid_argument for another size.
+  MerkleMultiProof open_windows(std::span<const std::size_t> indices, std::span<const Fp> windows,
+                                std::size_t coset_size) const;
 
  private:
   using ByteColumn = merkle_detail::ByteColumn;
   MerkleTree() = default;
   static MerkleTree commit_bytes(std::span<const ByteColumn> columns, std::size_t num_leaves, std::size_t coset_size,
                                  std::size_t leaf_width, unsigned cap_log, unsigned dropped_levels);
-  MerkleMultiProof open_impl(std::span<const std::size_t> indices, std::span<const ByteColumn> columns,
-                             std::size_t coset_size) const;
+  // The columns holding the leaves of the level-first_level_ subtree k, and
+  // the index of that subtree's first leaf within them.
+  struct SubtreeColumns {
+    std::span<const ByteColumn> columns;
+    std::size_t first_leaf = 0;
+  };
+  MerkleMultiProof open_impl(std::span<const std::size_t> indices,
+                             const std::function<SubtreeColumns(std::size_t)>& subtree, std::size_t coset_size) const;
   void build_upper_levels();
 
   MerkleShape shape_;

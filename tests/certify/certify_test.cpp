@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <optional>
 #include <random>
 
 #include "engine/certify/certificate.h"
@@ -79,13 +80,32 @@ class Certify : public ::testing::Test {
     fti::testing::write_model(dir_.path() / name, t, 1);
   }
   Checkpoint open(const std::string& name) const { return Checkpoint::open_local(dir_.path() / name); }
-  ProveResult prove(const std::string& cand, const char* policy_text = kPolicy, bool partial = false) {
+  ProveResult prove(const std::string& cand, const char* policy_text = kPolicy, bool partial = false,
+                    std::optional<std::size_t> codeword_budget = std::nullopt,
+                    const commitment::ModelCommitment* stored_base = nullptr) {
     const policy::Policy policy = policy::parse_policy(policy_text, "p.yaml");
     ProveOptions o;
     o.params = small_params();
     o.enforce_security_floor = false;
     o.allow_partial = partial;
-    return prove_certificate(policy, open("base"), open(cand), nullptr, o);
+    if (codeword_budget) o.kept_codeword_budget = *codeword_budget;
+    return prove_certificate(policy, open("base"), open(cand), stored_base, o);
+  }
+  // The opened groups held whole, or (budget 0) opened from their tables
+  // (PROTOCOL.md 7.10), with the base committed in the run and stored: the
+  // same certificate byte for byte, and it verifies.
+  void expect_same_certificate_without_codewords(const std::string& cand, const char* policy_text) {
+    commitment::CommitOptions base_options;
+    base_options.params = small_params();
+    const commitment::ModelCommitment stored = commitment::commit_model(open("base"), base_options);
+    for (const commitment::ModelCommitment* base : {static_cast<const commitment::ModelCommitment*>(nullptr), &stored}) {
+      const ProveResult held = prove(cand, policy_text, false, std::nullopt, base);
+      const ProveResult lean = prove(cand, policy_text, false, 0, base);
+      ASSERT_EQ(held.outcome, ProveOutcome::kCertified) << held.message;
+      ASSERT_EQ(lean.outcome, ProveOutcome::kCertified) << lean.message;
+      EXPECT_EQ(lean.certificate, held.certificate) << cand << " stored base " << (base != nullptr);
+      EXPECT_TRUE(verify(lean.certificate, policy_text).valid());
+    }
   }
   static VerifyReport verify(std::span<const std::uint8_t> bytes, const char* policy_text = kPolicy) {
     return verify_certificate(bytes, policy::parse_policy(policy_text, "p.yaml"), {.insecure_test_parameters = true});
@@ -232,6 +252,10 @@ TEST_F(Certify, TheCandidateCommitmentIsTheOneItsFilesGive) {
       EXPECT_TRUE(verify(r.certificate).valid()) << cand << " stored " << with_stored;
     }
   }
+}
+
+TEST_F(Certify, OpenedGroupsWithoutCodewordsGiveTheSameCertificate) {
+  expect_same_certificate_without_codewords("good", kPolicy);
 }
 
 TEST_F(Certify, ViolatingCandidateIsRefusedByTheProver) {
@@ -416,6 +440,10 @@ std::string with_budget_fraction(const char* fraction) {
   const std::string from = "sparsity: {max_fraction: 1.0}";
   p.replace(p.rfind(from), from.size(), std::string("sparsity: {max_fraction: ") + fraction + "}");
   return p;
+}
+
+TEST_F(Certify, EntryProofsWithoutCodewordsGiveTheSameCertificate) {
+  expect_same_certificate_without_codewords("good", kEntryPolicy);
 }
 
 TEST_F(Certify, MaxAbsAndSparsityRulesAndBudgetsCertifyAndVerify) {
@@ -817,6 +845,10 @@ TEST_F(RankCertify, CompliantLowRankCandidateCertifiesAndVerifies) {
     }
   }
   EXPECT_EQ(ranks, 2u);
+}
+
+TEST_F(RankCertify, RankProofsWithoutCodewordsGiveTheSameCertificate) {
+  expect_same_certificate_without_codewords("lowrank", kRankPolicy);
 }
 
 TEST_F(RankCertify, HigherRankUpdateIsRefusedByTheProver) {

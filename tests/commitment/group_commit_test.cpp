@@ -4,7 +4,9 @@
 // smaller than a block), other rates and Merkle caps.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <bit>
+#include <optional>
 #include <random>
 #include <vector>
 
@@ -28,7 +30,8 @@ std::vector<std::vector<Fp>> random_tables(unsigned n, std::size_t m, std::uint6
 }
 
 crypto::BasefoldCommitment streamed(const BasefoldParams& params, const std::vector<std::vector<Fp>>& tables,
-                                    std::size_t budget, GroupCommitStats* stats = nullptr, bool cache = true) {
+                                    std::size_t budget, GroupCommitStats* stats = nullptr, bool cache = true,
+                                    std::optional<crypto::MerkleTree>* tree = nullptr) {
   const auto n = static_cast<unsigned>(std::countr_zero(tables.front().size()));
   GroupCommitOptions options;
   options.memory_budget = budget;
@@ -40,7 +43,7 @@ crypto::BasefoldCommitment streamed(const BasefoldParams& params, const std::vec
         ++calls;
         std::copy(tables[j].begin(), tables[j].end(), table.begin());
       },
-      options, stats);
+      options, stats, tree);
   const std::size_t slabs = stats != nullptr ? (std::size_t{1} << stats->slabs_log) : 0;
   if (stats != nullptr) {
     // Each table read once with the coefficient cache, once per slab without.
@@ -69,7 +72,38 @@ void expect_equal_for_every_slab_count(const BasefoldParams& params, unsigned n,
           << "n=" << n << " M=" << m << " slabs=2^" << slabs_log << " cache=" << cache;
       EXPECT_EQ(stats.slabs_log, slabs_log);
     }
+    // The upper tree a prover without the codeword keeps, collected slab by
+    // slab (also from slabs of fewer leaves than its level's subtrees).
+    const unsigned level = crypto::basefold_window_tree_level(layout);
+    if (level == 0) {
+      std::optional<crypto::MerkleTree> tree;
+      EXPECT_THROW(streamed(params, tables, budget, nullptr, true, &tree), std::invalid_argument);
+      continue;
+    }
+    const crypto::BasefoldProverData lean = crypto::basefold_commit_without_codeword(params, tables);
+    std::optional<crypto::MerkleTree> tree;
+    EXPECT_EQ(streamed(params, tables, budget, nullptr, true, &tree), expected);
+    ASSERT_TRUE(tree.has_value());
+    EXPECT_EQ(tree->first_level(), level);
+    EXPECT_TRUE(std::ranges::equal(tree->level_nodes(level), lean.tree().level_nodes(level)))
+        << "n=" << n << " M=" << m << " slabs=2^" << slabs_log;
   }
+}
+
+TEST(GroupCommit, KeepGroupWithoutTheCodewordOpensAsTheFullData) {
+  const BasefoldParams params = crypto::basefold_default_params();
+  const auto tables = random_tables(13, 5, 11);
+  const crypto::BasefoldProverData full = crypto::basefold_commit(params, tables);
+  const crypto::BasefoldProverData lean = keep_group(params, tables, false);
+  const crypto::BasefoldProverData held = keep_group(params, tables, true);
+  EXPECT_FALSE(lean.holds_codeword());
+  EXPECT_TRUE(held.holds_codeword());
+  EXPECT_EQ(lean.commitment(), full.commitment());
+  EXPECT_EQ(held.commitment(), full.commitment());
+  const std::vector<std::size_t> leaves = {0, 5, 6, 900, 4095};
+  EXPECT_EQ(lean.open_leaves(leaves).values, full.open_leaves(leaves).values);
+  EXPECT_EQ(lean.open_leaves(leaves).paths.siblings, full.open_leaves(leaves).paths.siblings);
+  EXPECT_EQ(stacked_codeword_bytes(params, 1u << 13, 5), (std::size_t{8} << 13) * 8 * 4);
 }
 
 TEST(GroupCommit, EqualsBasefoldCommitForEverySizeAndSlabCount) {
