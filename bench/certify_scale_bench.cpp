@@ -16,7 +16,8 @@
 //
 //   certify_scale_bench [--layers 1,4,14] [--hidden 768] [--intermediate 2048]
 //                       [--vocab 2048] [--dir DIR] [--max-abs] [--rank R] [--threads N] [--keep]
-//                       [--stored-base] [--codeword-budget MIB]
+//                       [--stored-base] [--codeword-budget MIB] [--reuse]
+// --reuse keeps the generated models of an earlier --keep run.
 #include <tbb/global_control.h>
 
 #include <chrono>
@@ -66,7 +67,7 @@ int main(int argc, char** argv) {
   shape.intermediate = 2048;
   shape.vocab = 2048;
   fs::path dir = fs::temp_directory_path() / "fti-certify-scale";
-  bool keep = false, max_abs = false, stored_base = false;
+  bool keep = false, max_abs = false, stored_base = false, reuse = false;
   int threads = 0;
   unsigned rank = 0;
   std::optional<std::size_t> codeword_budget;
@@ -82,6 +83,7 @@ int main(int argc, char** argv) {
     else if (a == "--rank") rank = static_cast<unsigned>(std::stoul(next()));
     else if (a == "--threads") threads = std::stoi(next());
     else if (a == "--keep") keep = true;
+    else if (a == "--reuse") reuse = true;
     else if (a == "--stored-base") stored_base = true;
     else if (a == "--codeword-budget") codeword_budget = std::stoull(next()) << 20;
     else {
@@ -99,13 +101,15 @@ int main(int argc, char** argv) {
   for (const std::uint64_t layers : layer_counts) {
     shape.layers = layers;
     const fs::path run = dir / ("layers-" + std::to_string(layers));
-    fs::remove_all(run);
     auto start = Clock::now();
-    fti::bench::generate_model(run / "base", shape);
-    fti::bench::generate_model(run / "candidate", shape, [](const fti::TensorSpec& spec, std::vector<std::uint8_t>& b) {
-      if (spec.name.find("q_proj") == std::string::npos && spec.name.find("v_proj") == std::string::npos) return;
-      for (std::size_t i = 0; i < b.size(); i += 2) b[i] ^= 1;  // the lowest mantissa bit
-    });
+    if (!reuse || !fs::exists(run / "candidate")) {
+      fs::remove_all(run);
+      fti::bench::generate_model(run / "base", shape);
+      fti::bench::generate_model(run / "candidate", shape, [](const fti::TensorSpec& spec, std::vector<std::uint8_t>& b) {
+        if (spec.name.find("q_proj") == std::string::npos && spec.name.find("v_proj") == std::string::npos) return;
+        for (std::size_t i = 0; i < b.size(); i += 2) b[i] ^= 1;  // the lowest mantissa bit
+      });
+    }
     nlohmann::json out;
     out["layers"] = layers;
     out["parameters"] = shape.parameters();

@@ -798,6 +798,13 @@ ProveResult prove_certificate(const policy::Policy& policy, const Checkpoint& ba
   }
   const drift::DriftResult frozen = drift::verify_frozen(res.base, res.candidate, build.statement.frozen);
   if (!frozen.ok()) {
+    if (frozen.status == drift::DriftStatus::kIncompatibleCommitments) {
+      // Roots that are not the records' and groups': only a stored base
+      // commitment can be so (the candidate's is computed here).
+      throw Error(ErrorCode::kIntegrity,
+                  "the stored base commitment is not consistent (its roots are not its records' and groups'); "
+                  "commit the base again");
+    }
     res.outcome = ProveOutcome::kViolation;
     res.message = fmt::format("tensor {} is frozen but changed\n",
                               first_unfrozen(res.base, res.candidate, build.statement.frozen));
@@ -859,7 +866,17 @@ ProveResult prove_certificate(const policy::Policy& policy, const Checkpoint& ba
     const std::size_t codeword_bytes = commitment::stacked_codeword_bytes(c.params, tables.front().size(), tables.size());
     const bool hold = codeword_bytes <= codeword_left;
     if (hold) codeword_left -= codeword_bytes;
-    opened.emplace(g, commitment::keep_group(c.params, std::move(tables), hold));
+    crypto::BasefoldProverData data = commitment::keep_group(c.params, std::move(tables), hold);
+    // A stored commitment whose tensor digests match the files but whose
+    // group commitment does not (a corrupted or forged file) would give a
+    // certificate no verifier accepts: say so here instead.
+    if (!(data.commitment() == commitment.groups[g])) {
+      throw Error(ErrorCode::kIntegrity,
+                  fmt::format("the stored commitment's group {} ({} tensors of 2^{} entries) is not the one its files "
+                              "give; commit the base again",
+                              g, data.num_polys(), data.num_vars()));
+    }
+    opened.emplace(g, std::move(data));
   };
   const auto open_base = [&](std::uint32_t g) { open_group(base, c.base, kept_base, base_data, g); };
   const auto open_candidate = [&](std::uint32_t g) { open_group(candidate, c.candidate, kept_candidate, candidate_data, g); };

@@ -37,12 +37,16 @@ namespace fti::commitment {
 // coefficient cache holds the group), in polynomial order within a slab.
 using TableSource = std::function<void(std::size_t j, std::span<crypto::Fp> table)>;
 
-// The default coefficient cache: a quarter of the memory this process may use
-// (physical memory, or a cgroup's limit where lower), at most 4 GiB (1 GiB
-// where neither can be read). A 28-layer model of the
-// scale bench has an 86-member MLP group (2 GiB of stacked coefficients):
-// streamed per slab it took 4x the time of the 14-layer model.
+// The default coefficient cache: half the memory this process may use
+// (physical memory, or a cgroup's limit where lower; 1 GiB where neither can
+// be read). The cache lives while one group is committed. Streamed per slab,
+// every member is read and transformed again for every slab: a 28-layer
+// model of the scale bench (an 86-member MLP group, 2 GiB of stacked
+// coefficients) took 4x the time of the 14-layer one, and at 141 layers
+// (423 members, 8 GiB) the base commitment had not finished after 10
+// minutes with a 4 GiB cap.
 std::size_t default_coefficient_cache_budget() noexcept;
+
 
 // The memory this process may use: physical memory, or a cgroup's limit
 // where lower; 0 where neither can be read.
@@ -52,6 +56,10 @@ struct GroupCommitOptions {
   // Bound on one slab of the stacked codeword and its leaf digests (not on
   // the table and codeword buffers of the member being streamed).
   std::size_t memory_budget = std::size_t{512} << 20;
+  // When the coefficient cache holds the group, slabs may take up to half
+  // the cache's size instead (each slab is one pass over the cache). False:
+  // memory_budget bounds them regardless.
+  bool cached_slabs_grow = true;
   // When the codeword takes several slabs, the group's stacked coefficients
   // (8 bytes per stacked entry, the padding members included) are kept for
   // every slab if they fit in this, instead of each member being read,

@@ -61,7 +61,7 @@ const TensorRecord* ModelCommitment::find(std::string_view name) const {
 
 std::size_t default_kept_codeword_budget() noexcept {
   const std::size_t usable = usable_memory_bytes();
-  return usable == 0 ? std::size_t{1} << 30 : usable / 8;
+  return usable == 0 ? std::size_t{256} << 20 : usable / 32;
 }
 
 ModelCommitment commit_model(const Checkpoint& checkpoint, const CommitOptions& options, CommitFigures* figures,

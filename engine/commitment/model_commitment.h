@@ -91,8 +91,11 @@ struct CommitProgress {
 // Prover data of the groups kept whole, by group index.
 using KeptGroups = std::map<std::uint32_t, crypto::BasefoldProverData>;
 
-// An eighth of the memory this process may use (1 GiB where unknown): two
-// models' kept codewords then take at most a quarter.
+// A 32nd of the memory this process may use (256 MiB where unknown): small
+// groups keep their codewords; larger ones are opened from their tables,
+// which at 31.5M and 201M parameters was as fast or faster overall (the
+// streamed commitment faults in far less memory; bench/certify_scale_bench
+// --codeword-budget, docs/PERFORMANCE.md).
 std::size_t default_kept_codeword_budget() noexcept;
 
 struct CommitOptions {
@@ -119,8 +122,8 @@ struct CommitOptions {
   // entry) while the codewords held by this commitment stay within this
   // many bytes; later kept groups keep only their tables and upper tree
   // (BasefoldProverData::without_codeword: the opening computes what it
-  // reads of the codeword from the tables, the same proof). Default: an
-  // eighth of usable memory.
+  // reads of the codeword from the tables, the same proof). Default: a 32nd
+  // of usable memory.
   std::size_t kept_codeword_budget = default_kept_codeword_budget();
   // The reference's kept groups (commit_model's `kept` of the reference): a
   // shared group this commitment keeps is copied from here; absent, it is

@@ -274,23 +274,54 @@ void basefold_fold_tables(std::span<const std::span<const std::vector<Fp>>> grou
     for (const Fp3& e : eq) weights.push_back(powers[g] * e);
   }
   const std::size_t folded = std::size_t{1} << (n + stack_vars - a);
-  const std::size_t mask = (std::size_t{1} << stack_vars) - 1;
   std::vector<Fp3> f = large_vector<Fp3>(folded);
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, folded, std::size_t{1} << 10),
-                    [&](const tbb::blocked_range<std::size_t>& r) {
-                      for (std::size_t i = r.begin(); i < r.end(); ++i) {
-                        Fp3 acc = Fp3::zero();
-                        const Fp3* w = weights.data();
-                        for (const auto& tables : groups) {
-                          for (std::size_t beta = 0; beta < eq.size(); ++beta, ++w) {
-                            const std::size_t s = (i << a) + beta;
-                            const std::size_t y = s & mask;
-                            if (y < tables.size()) acc += *w * tables[y][s >> stack_vars];
+  if (a <= stack_vars) {
+    // The folded variables are layer variables: F[x 2^(l-a) + k] sums the
+    // tables of members k 2^a .. k 2^a + 2^a - 1 at x, each scaled by its
+    // weight, a column at a time (8 lanes per step), per coordinate.
+    const unsigned blocks_log = stack_vars - static_cast<unsigned>(a);
+    tbb::parallel_for(
+        tbb::blocked_range<std::size_t>(0, std::size_t{1} << n, kPiece), [&](const tbb::blocked_range<std::size_t>& r) {
+          std::array<std::array<Fp, kPiece>, 3> acc;
+          for (std::size_t x0 = r.begin(); x0 < r.end(); x0 += kPiece) {
+            const std::size_t len = std::min(kPiece, r.end() - x0);
+            for (std::size_t k = 0; k < (std::size_t{1} << blocks_log); ++k) {
+              for (auto& c : acc) std::fill_n(c.begin(), len, Fp::zero());
+              for (std::size_t g = 0; g < groups.size(); ++g) {
+                for (std::size_t beta = 0; beta < eq.size(); ++beta) {
+                  const std::size_t y = (k << a) + beta;
+                  if (y >= groups[g].size()) break;
+                  const std::span<const Fp> column(groups[g][y].data() + x0, len);
+                  const Fp3& w = weights[g * eq.size() + beta];
+                  for (std::size_t c = 0; c < 3; ++c) {
+                    scale_accumulate(std::span<Fp>(acc[c].data(), len), w.coeff(c), column);
+                  }
+                }
+              }
+              for (std::size_t x = 0; x < len; ++x) {
+                f[((x0 + x) << blocks_log) + k] = Fp3(acc[0][x], acc[1][x], acc[2][x]);
+              }
+            }
+          }
+        });
+  } else {
+    const std::size_t mask = (std::size_t{1} << stack_vars) - 1;
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, folded, std::size_t{1} << 10),
+                      [&](const tbb::blocked_range<std::size_t>& r) {
+                        for (std::size_t i = r.begin(); i < r.end(); ++i) {
+                          Fp3 acc = Fp3::zero();
+                          const Fp3* w = weights.data();
+                          for (const auto& tables : groups) {
+                            for (std::size_t beta = 0; beta < eq.size(); ++beta, ++w) {
+                              const std::size_t s = (i << a) + beta;
+                              const std::size_t y = s & mask;
+                              if (y < tables.size()) acc += *w * tables[y][s >> stack_vars];
+                            }
                           }
+                          f[i] = acc;
                         }
-                        f[i] = acc;
-                      }
-                    });
+                      });
+  }
   moebius_transform(std::span<Fp3>(f));
   // Fp3 is Fp^3 as a vector space: the encoding is three base-field encodings.
   std::vector<Fp> coefficients = large_vector<Fp>(folded);

@@ -50,6 +50,15 @@ FTI_AVX512 std::size_t multiply_accumulate_avx512(Fp* acc, Fp c, const Fp* x, st
   }
   return i;
 }
+
+FTI_AVX512 std::size_t scale_accumulate_avx512(Fp* acc, Fp c, const Fp* x, std::size_t n) {
+  const avx512::Vec cv = avx512::splat(c.value());
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    avx512::store(acc + i, avx512::add(avx512::load(acc + i), avx512::mul(avx512::load(x + i), cv)));
+  }
+  return i;
+}
 #endif
 
 }  // namespace
@@ -83,6 +92,15 @@ void multiply_accumulate(std::span<Fp> acc, Fp c, std::span<const Fp> x) {
   if (simd_enabled()) i = multiply_accumulate_avx512(acc.data(), c, x.data(), acc.size());
 #endif
   for (; i < acc.size(); ++i) acc[i] = acc[i] * c + x[i];
+}
+
+void scale_accumulate(std::span<Fp> acc, Fp c, std::span<const Fp> x) {
+  if (acc.size() != x.size()) throw std::invalid_argument("scale_accumulate: sizes differ");
+  std::size_t i = 0;
+#if defined(FTI_HAVE_AVX512_KERNELS)
+  if (simd_enabled()) i = scale_accumulate_avx512(acc.data(), c, x.data(), acc.size());
+#endif
+  for (; i < acc.size(); ++i) acc[i] += c * x[i];
 }
 
 }  // namespace fti::crypto

@@ -23,4 +23,9 @@ void multiply_by_powers_parallel(std::span<const Fp> in, Fp first, Fp base, std:
 // (std::invalid_argument otherwise).
 void multiply_accumulate(std::span<Fp> acc, Fp c, std::span<const Fp> x);
 
+// acc[i] += c * x[i] (a scaled column added to an accumulator), on the
+// calling thread, 8 lanes at a time where the vector kernels run. Same sizes
+// (std::invalid_argument otherwise).
+void scale_accumulate(std::span<Fp> acc, Fp c, std::span<const Fp> x);
+
 }  // namespace fti::crypto

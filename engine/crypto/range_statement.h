@@ -31,7 +31,9 @@ inline constexpr unsigned kMaxRangeBits = 32;
 inline constexpr unsigned kMinRangeLimbBits = 1;
 inline constexpr unsigned kMaxRangeLimbBits = 20;
 inline constexpr unsigned kDefaultRangeLimbBits = 16;
-inline constexpr std::size_t kMaxRangeVectors = 1024;
+// 4096: a 1B-parameter model of small layers (141 x 768^2 attention) has 282
+// q/v tensors under relative norm bounds, 564 norm items, 1128 vectors.
+inline constexpr std::size_t kMaxRangeVectors = 4096;
 inline constexpr unsigned kMaxRangeVectorVars = 30;  // kMaxBasefoldVars: every vector is a Basefold polynomial
 // Lookups plus table entries stay below 2^40 < p: the LogUp identity holds
 // over the integers only if no multiplicity can reach the characteristic.
@@ -48,7 +50,7 @@ struct RangeStatement {
   unsigned limb_bits = kDefaultRangeLimbBits;  // L
   std::vector<RangeVectorSpec> vectors;
 
-  // kOk, or kBadParameters: L outside [1, 20], no vector or more than 1024,
+  // kOk, or kBadParameters: L outside [1, 20], no vector or more than 4096,
   // a vector above 30 variables, b outside [1, 32], or 2^40 lookups and
   // table entries or more.
   Status check() const noexcept;

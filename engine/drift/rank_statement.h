@@ -24,8 +24,10 @@
 
 namespace fti::drift {
 
-// Claims per proof: each puts four vectors into the one range argument.
-inline constexpr std::size_t kMaxRankClaims = crypto::kMaxRangeVectors / 4;
+// Claims per proof: each puts four vectors into the one range argument
+// (1024 of its 4096; more claims are proven in chunks, one proof each).
+inline constexpr std::size_t kMaxRankClaims = 256;
+static_assert(4 * kMaxRankClaims <= crypto::kMaxRangeVectors);
 // r <= kMaxRank; the factor tables have 2^ceil(log2 r) columns (the padding
 // columns are cancelled by the indicator of k < r in the factor sumcheck).
 inline constexpr std::uint32_t kMaxRank = std::uint32_t{1} << 12;

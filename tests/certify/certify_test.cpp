@@ -13,6 +13,7 @@
 #include "engine/certify/certificate.h"
 #include "engine/certify/certify.h"
 #include "engine/certify/exact_bound.h"
+#include "engine/commitment/commitment_hash.h"
 #include "engine/commitment/model_commitment.h"
 #include "engine/crypto/basefold_commit.h"
 #include "engine/drift/norm.h"
@@ -250,6 +251,44 @@ TEST_F(Certify, TheCandidateCommitmentIsTheOneItsFilesGive) {
       o.given_scales = commitment::scales_of(r.base);
       EXPECT_EQ(r.candidate, commitment::commit_model(open(cand), o)) << cand << " stored " << with_stored;
       EXPECT_TRUE(verify(r.certificate).valid()) << cand << " stored " << with_stored;
+    }
+  }
+}
+
+// A stored base commitment whose tensor digests are the files' but whose
+// group commitments are not: the prover names the group instead of issuing a
+// certificate no verifier accepts (held codewords or not).
+TEST_F(Certify, AStoredBaseWithAnotherGroupCommitmentIsRefused) {
+  // Every tensor changed and under a norm rule: no frozen tensor, every
+  // group opened (and re-encoded from the base's files).
+  std::vector<TensorData> t = base_tensors_;
+  for (TensorData& d : t) flip_mantissa(d, 0);
+  fti::testing::write_model(dir_.path() / "allchanged", t, 1);
+  constexpr const char* kNormsOnly = R"(version: 1
+rules:
+  - name: all
+    match: "**"
+    norm: {frobenius: {relative: 0.05}}
+)";
+  commitment::CommitOptions base_options;
+  base_options.params = small_params();
+  const commitment::ModelCommitment honest = commitment::commit_model(open("base"), base_options);
+  ASSERT_EQ(prove("allchanged", kNormsOnly, false, std::nullopt, &honest).outcome, ProveOutcome::kCertified);
+  // Group caps changed with the roots left alone (an inconsistent file), or
+  // recomputed over them (consistent, but not the files').
+  for (const bool consistent : {false, true}) {
+    for (const std::size_t budget : {std::size_t{0}, std::size_t{1} << 30}) {
+      commitment::ModelCommitment stored = honest;
+      for (crypto::BasefoldCommitment& g : stored.groups) g.cap.nodes.front()[0] ^= 1;
+      if (consistent) commitment::compute_roots(stored);
+      try {
+        const ProveResult r = prove("allchanged", kNormsOnly, false, budget, &stored);
+        ADD_FAILURE() << "no error: outcome " << static_cast<int>(r.outcome) << " " << r.message;
+      } catch (const Error& e) {
+        const std::string what = e.what();
+        EXPECT_EQ(e.code(), ErrorCode::kIntegrity);
+        EXPECT_NE(what.find(consistent ? "group 0 (" : "is not consistent"), std::string::npos) << what;
+      }
     }
   }
 }

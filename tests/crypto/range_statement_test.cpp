@@ -90,12 +90,12 @@ TEST(RangeStatement, SoundnessAtTheLargestSizesMeetsTheTarget) {
   EXPECT_GE(s.total_bits, 100.0);
   EXPECT_NEAR(s.total_bits, s.opening_bits, 1e-6);  // the opening dominates by ~50 bits
   EXPECT_EQ(s.num_vars, 40u);  // the bundle's 30 + 10 variables
-  // Bit decomposition (L = 1) of 1024 vectors: the most instances.
+  // Bit decomposition (L = 1) of kMaxRangeVectors vectors: the most instances.
   RangeStatement bits;
   bits.limb_bits = 1;
   bits.vectors.assign(kMaxRangeVectors, {20, 32, false});
   const RangeSoundness b = range_soundness(params, bits);
-  EXPECT_EQ(b.num_instances, 2u);  // 32 x 1024 instances of n = 20 in one bundle, and the table
+  EXPECT_EQ(b.num_instances, 2u);  // 32 x 4096 instances of n = 20 in one bundle, and the table
   EXPECT_GT(b.gkr_bits, 165.0);
   EXPECT_GE(b.total_bits, 100.0);
   for (const unsigned n : {0u, 10u, 20u, 30u}) {

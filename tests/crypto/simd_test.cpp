@@ -153,21 +153,29 @@ TEST(Simd, MultiplyByPowersIsTheDefinition) {
   EXPECT_THROW(multiply_by_powers_parallel(a, Fp::one(), Fp::one(), b), std::invalid_argument);
 }
 
-TEST(Simd, MultiplyAccumulateIsTheDefinition) {
+// multiply_accumulate (acc * c + x) and scale_accumulate (acc + c * x)
+// against their definitions, every tail length, with the kernels and without.
+TEST(Simd, AccumulatesAreTheDefinition) {
   TestRng rng(46);
   for (const bool simd : {false, true}) {
     SimdSetting setting(simd);
     for (std::size_t n = 0; n <= 40; ++n) {
       const std::vector<Fp> acc = random_vector(rng, n), x = random_vector(rng, n);
       const Fp c = rng.fp();
-      std::vector<Fp> expected(n), actual = acc;
-      for (std::size_t i = 0; i < n; ++i) expected[i] = acc[i] * c + x[i];
+      std::vector<Fp> horner(n), scaled(n), actual = acc, added = acc;
+      for (std::size_t i = 0; i < n; ++i) {
+        horner[i] = acc[i] * c + x[i];
+        scaled[i] = acc[i] + c * x[i];
+      }
       multiply_accumulate(actual, c, x);
-      ASSERT_EQ(actual, expected) << n << " simd " << simd;
+      scale_accumulate(added, c, x);
+      ASSERT_EQ(actual, horner) << n << " simd " << simd;
+      ASSERT_EQ(added, scaled) << n << " simd " << simd;
     }
   }
   std::vector<Fp> a(3), b(4);
   EXPECT_THROW(multiply_accumulate(a, Fp::one(), b), std::invalid_argument);
+  EXPECT_THROW(scale_accumulate(a, Fp::one(), b), std::invalid_argument);
 }
 
 // SerialCosetNtt is coset_ntt_forward, with the kernels and without.
