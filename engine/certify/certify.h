@@ -42,10 +42,13 @@ struct ProveOptions {
   // Told at the start of each phase, on the calling thread (fti prove's
   // progress line); empty: nothing is told. Changes nothing else.
   std::function<void(const ProveProgress&)> progress;
-  // The opened groups of each model hold their stacked codewords within this
-  // many bytes; the others keep tables and upper tree only and the openings
-  // compute what they read of the codeword from the tables (the same
-  // certificate bit for bit; commitment::CommitOptions::kept_codeword_budget).
+  // Opened groups hold their stacked codewords within this many bytes per
+  // commitment computed here (the base's, the candidate's) and again for the
+  // groups of a stored base re-encoded to be opened (shared groups copied
+  // from the base are not counted again); the others keep tables and upper
+  // tree only and the openings compute what they read of the codeword from
+  // the tables (the same certificate bit for bit;
+  // commitment::CommitOptions::kept_codeword_budget).
   std::size_t kept_codeword_budget = commitment::default_kept_codeword_budget();
 };
 

@@ -283,11 +283,18 @@ crypto::BasefoldProverData keep_group(const crypto::BasefoldParams& params, std:
   if (hold_codeword || crypto::basefold_window_tree_level(layout) == 0) {
     return crypto::basefold_commit(params, std::move(tables));
   }
+  // The tables are resident: the cache takes at most half of what they leave.
+  GroupCommitOptions o = options;
+  const std::size_t usable = usable_memory_bytes();
+  const std::size_t resident = tables.size() * tables.front().size() * sizeof(Fp);
+  if (usable != 0) {
+    o.coefficient_cache_budget = std::min(o.coefficient_cache_budget, usable > resident ? (usable - resident) / 2 : 0);
+  }
   std::optional<crypto::MerkleTree> tree;
   const TableSource source = [&tables](std::size_t j, std::span<crypto::Fp> out) {
     std::copy(tables[j].begin(), tables[j].end(), out.begin());
   };
-  commit_group(params, num_vars, tables.size(), source, options, nullptr, &tree);
+  commit_group(params, num_vars, tables.size(), source, o, nullptr, &tree);
   return crypto::BasefoldProverData::without_codeword(params, std::move(tables), std::move(*tree));
 }
 

@@ -51,6 +51,7 @@ inline constexpr unsigned kBasefoldTreeDroppedLevels = 4;
 // evaluates the codeword on the 2^(a0 + 6) positions of each queried
 // subtree: 1/64 of the tree, and windows of 1024 positions at a0 = 4.
 inline constexpr unsigned kBasefoldWindowTreeLevel = 6;
+static_assert(kBasefoldWindowTreeLevel <= kMaxMerkleDroppedLevels, "MerkleTree::from_level's limit");
 // The level such a prover's tree starts at for `layout` (0: the tree is
 // only its cap, and a prover holds the codeword).
 unsigned basefold_window_tree_level(const BasefoldLayout& layout) noexcept;

@@ -219,7 +219,9 @@ class BatchProver {
       basefold_fold_commitment(columns, powers_, challenges, word);
     } else if (next == 1) {
       // A group without its codeword: the same layer from the tables
-      // (basefold_windows.h).
+      // (basefold_windows.h), for every group of the batch (a test's
+      // from_word_unchecked codeword batched with such a group is then not
+      // what layer 1 folds).
       std::vector<std::span<const std::vector<Fp>>> tables;
       for (const BasefoldProverData* g : groups_) tables.push_back(g->tables());
       basefold_fold_tables(tables, layout_.stack_vars, layout_.log_blowup, powers_, challenges, word);

@@ -69,6 +69,7 @@ class WindowTree {
         log_range_(log_range),
         out_(out) {
     if (log_range_ >= 1 && log_range_ <= 22) ntt_ = std::make_unique<SerialCosetNtt>(log_range_);
+    buffers_.reserve(num_vars_ + 1);  // one per depth: references into it stay valid
   }
 
   void run(std::span<Target> targets) {

@@ -20,9 +20,12 @@
 //   the reduction is the table with its variables j >= log L fixed at
 //   x^(2^j) (a multilinear fold), then the Moebius transform. Cosets whose
 //   x agree in their top powers share the top folds: the folds form a tree,
-//   walked depth first, whose top levels have at most 2^(b+1), 2^(b+2), ..
-//   nodes whatever the number of queries, so all the windows of an opening
-//   cost a few passes over the tables, not one per query.
+//   walked depth first, whose levels below the root have at most 2^(b+2),
+//   2^(b+3), .. nodes whatever the number of queries (the root's step fixes
+//   two variables and reads every table once per node: 2^(b+2) = 16 reads
+//   of the tables at rate 1/4), so all the windows of an opening cost a few
+//   passes over the tables, not one per query. Buffers: about half the
+//   tables' size along the path.
 #pragma once
 
 #include <cstddef>

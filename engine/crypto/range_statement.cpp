@@ -10,7 +10,7 @@ namespace fti::crypto {
 Status RangeStatement::check() const noexcept {
   if (limb_bits < kMinRangeLimbBits || limb_bits > kMaxRangeLimbBits) return Status::kBadParameters;
   if (vectors.empty() || vectors.size() > kMaxRangeVectors) return Status::kBadParameters;
-  // Every term is below 2^(30 + 6) and there are at most 1024 + 1, so the sum cannot overflow 64 bits.
+  // Every term is below 2^(30 + 6) and there are at most 4096 + 1, so the sum cannot overflow 64 bits.
   std::uint64_t total = std::uint64_t{1} << limb_bits;
   for (const RangeVectorSpec& v : vectors) {
     if (v.num_vars > kMaxRangeVectorVars || v.bits < 1 || v.bits > kMaxRangeBits) return Status::kBadParameters;

@@ -60,6 +60,35 @@ TEST(BasefoldWindows, EqualTheCodewordForEveryShapeAndWindowSize) {
   }
 }
 
+// Member parts larger than one fold piece, several parallel chunks per fold,
+// several x chunks in the vectorized layer-1 fold, with the kernels and
+// without.
+TEST(BasefoldWindows, LargerTablesWindowsAndFolds) {
+  TestRng rng(8108);
+  const BasefoldParams params = basefold_default_params();
+  const auto tables = testing::random_tables(rng, 14, 16);
+  const BasefoldProverData full = basefold_commit(params, tables);
+  const std::span<const Fp> word = full.codeword();
+  const std::vector<std::size_t> windows = {0, 1, 77, 513, 1023};
+  for (const bool simd : {true, false}) {
+    const testing::SimdSetting setting(simd);
+    const std::vector<Fp> got = basefold_codeword_windows(tables, 4, params.log_blowup, 10, windows);
+    for (std::size_t i = 0; i < windows.size(); ++i) {
+      ASSERT_TRUE(std::equal(got.begin() + static_cast<std::ptrdiff_t>(i << 10),
+                             got.begin() + static_cast<std::ptrdiff_t>((i + 1) << 10),
+                             word.begin() + static_cast<std::ptrdiff_t>(windows[i] << 10)))
+          << "window " << windows[i] << " simd " << simd;
+    }
+    const std::vector<Fp3> powers = rng.fp3s(1), challenges = rng.fp3s(4);
+    const std::span<const Fp> words[1] = {word};
+    const std::span<const std::vector<Fp>> groups[1] = {tables};
+    std::vector<Fp3> expected(word.size() >> 4), folded(word.size() >> 4);
+    basefold_fold_commitment(words, powers, challenges, expected);
+    basefold_fold_tables(groups, 4, params.log_blowup, powers, challenges, folded);
+    EXPECT_EQ(folded, expected) << "simd " << simd;
+  }
+}
+
 TEST(BasefoldWindows, ScalarAndVectorKernelsAgree) {
   TestRng rng(8102);
   const auto tables = testing::random_tables(rng, 9, 6);
@@ -188,6 +217,8 @@ TEST(BasefoldWindows, OpeningWithoutTheCodewordIsTheSameProof) {
     expect_same_opening(params, batch, {true, false, true}, rng.fp3s(9));
     expect_same_opening(params, {testing::random_tables(rng, 1, 64), testing::random_tables(rng, 11, 2)},
                         {true, true}, rng.fp3s(11));
+    // More layer variables than a window holds (l > a0 + 6): windows inside one block.
+    expect_same_opening(params, {testing::random_tables(rng, 2, 2048)}, {true}, rng.fp3s(2));
   }
 }
 
