@@ -746,8 +746,9 @@ ProveResult prove_certificate(const policy::Policy& policy, const Checkpoint& ba
     if (options.progress) options.progress({name, step, kProveSteps});
   };
   auto start = Clock::now();
-  // The groups this policy can open are committed whole and kept: the
-  // openings below then reuse the commit phase's codewords and trees.
+  // The groups this policy can open are kept by the commit phase (tables and
+  // tree, with the codeword within the budget): the openings below reuse
+  // them instead of encoding the groups again.
   const auto keep_group_of = [&policy](std::string_view name) { return may_be_opened(policy, name); };
   commitment::KeptGroups kept_base, kept_candidate;
   if (base_commitment != nullptr) {

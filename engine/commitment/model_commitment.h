@@ -127,7 +127,7 @@ struct CommitOptions {
   std::size_t kept_codeword_budget = default_kept_codeword_budget();
   // The reference's kept groups (commit_model's `kept` of the reference): a
   // shared group this commitment keeps is copied from here; absent, it is
-  // committed whole as usual.
+  // kept as usual.
   const KeptGroups* reference_kept = nullptr;
 };
 
@@ -154,11 +154,11 @@ struct CommitFigures {
 // value out of range at a given scale) or shapes above 2^30 padded entries,
 // and for a checkpoint with no tensors.
 //
-// With `kept` and options.keep_group_of, the groups it selects are committed
-// whole (basefold_commit: every table, the codeword and the tree held, the
-// same commitment bit for bit) and their prover data is stored in `kept`, so
-// that `prove` opens them without encoding them a second time; the other
-// groups stream in bounded memory as usual.
+// With `kept` and options.keep_group_of, the groups it selects keep their
+// prover data in `kept` (keep_group: every table and the tree, with the
+// codeword while options.kept_codeword_budget allows; the same commitment
+// bit for bit), so that `prove` opens them without encoding them a second
+// time; the other groups stream in bounded memory as usual.
 ModelCommitment commit_model(const Checkpoint& checkpoint, const CommitOptions& options = {},
                              CommitFigures* figures = nullptr, KeptGroups* kept = nullptr);
 
