@@ -864,10 +864,7 @@ ProveResult prove_certificate(const policy::Policy& policy, const Checkpoint& ba
       return;
     }
     std::vector<std::vector<crypto::Fp>> tables = commitment::group_tables(checkpoint, commitment, g);
-    const std::size_t codeword_bytes = commitment::stacked_codeword_bytes(c.params, tables.front().size(), tables.size());
-    const bool hold = codeword_bytes <= codeword_left;
-    if (hold) codeword_left -= codeword_bytes;
-    crypto::BasefoldProverData data = commitment::keep_group(c.params, std::move(tables), hold);
+    crypto::BasefoldProverData data = commitment::keep_group(c.params, std::move(tables), codeword_left);
     // A stored commitment whose tensor digests match the files but whose
     // group commitment does not (a corrupted or forged file) would give a
     // certificate no verifier accepts: say so here instead.

@@ -273,8 +273,11 @@ std::size_t stacked_codeword_bytes(const crypto::BasefoldParams& params, std::si
 }
 
 crypto::BasefoldProverData keep_group(const crypto::BasefoldParams& params, std::vector<std::vector<crypto::Fp>> tables,
-                                      bool hold_codeword, const GroupCommitOptions& options) {
+                                      std::size_t& codeword_budget, const GroupCommitOptions& options) {
   if (tables.empty()) throw std::invalid_argument("keep_group: no tables");
+  const std::size_t codeword_bytes = stacked_codeword_bytes(params, tables.front().size(), tables.size());
+  const bool hold_codeword = codeword_bytes <= codeword_budget;
+  if (hold_codeword) codeword_budget -= codeword_bytes;
   const auto num_vars = static_cast<unsigned>(std::countr_zero(tables.front().size()));
   if (params.check_shape(num_vars, tables.size()) != crypto::Status::kOk) {
     throw std::invalid_argument("keep_group: parameters invalid for this group shape");

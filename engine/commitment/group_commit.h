@@ -103,11 +103,13 @@ std::size_t stacked_codeword_bytes(const crypto::BasefoldParams& params, std::si
                                    std::size_t num_polys) noexcept;
 
 // Prover data for a group whose tables the caller holds: basefold_commit
-// (tables, codeword and tree) with hold_codeword, else the tables and the
-// upper tree only (BasefoldProverData::without_codeword), the commitment
-// streamed slab by slab from the tables as above. Where the tree is only its
-// cap the codeword is held either way. The same commitment bit for bit.
+// (tables, codeword and tree) when its stacked codeword fits
+// `codeword_budget` (which it then takes from the budget), else the tables
+// and the upper tree only (BasefoldProverData::without_codeword), the
+// commitment streamed slab by slab from the tables as above. Where the tree
+// is only its cap the codeword is held either way. The same commitment bit
+// for bit.
 crypto::BasefoldProverData keep_group(const crypto::BasefoldParams& params, std::vector<std::vector<crypto::Fp>> tables,
-                                      bool hold_codeword, const GroupCommitOptions& options = {});
+                                      std::size_t& codeword_budget, const GroupCommitOptions& options = {});
 
 }  // namespace fti::commitment

@@ -73,7 +73,7 @@ ModelCommitment commit_model(const Checkpoint& checkpoint, const CommitOptions& 
   if (entries.empty()) throw Error(ErrorCode::kInput, checkpoint.origin() + ": no tensors to commit");
 
   if (kept != nullptr) kept->clear();
-  std::size_t held = 0;  // bytes of the kept groups' codewords
+  std::size_t codeword_left = options.kept_codeword_budget;  // for the kept groups' codewords
   ModelCommitment out;
   out.params = options.params;
   CommitFigures local_figures;
@@ -218,11 +218,7 @@ ModelCommitment commit_model(const Checkpoint& checkpoint, const CommitOptions& 
         tables[j] = crypto::large_vector<crypto::Fp>(std::size_t{1} << group.num_vars);
         source(j, tables[j]);
       }
-      const std::size_t codeword_bytes =
-          stacked_codeword_bytes(options.params, std::size_t{1} << group.num_vars, tables.size());
-      const bool hold = codeword_bytes <= options.kept_codeword_budget - std::min(held, options.kept_codeword_budget);
-      if (hold) held += codeword_bytes;
-      crypto::BasefoldProverData data = keep_group(options.params, std::move(tables), hold, options.group);
+      crypto::BasefoldProverData data = keep_group(options.params, std::move(tables), codeword_left, options.group);
       out.groups.push_back(data.commitment());
       kept->insert_or_assign(static_cast<std::uint32_t>(g), std::move(data));
     } else {

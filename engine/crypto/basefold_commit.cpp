@@ -118,10 +118,7 @@ BasefoldProverData::LeafOpening BasefoldProverData::open_leaves(std::span<const 
   // Without the codeword: the values of every queried subtree of the stored
   // level's 2^h leaves, from the tables.
   const unsigned h = tree_.first_level();
-  std::vector<std::size_t> subtrees;
-  for (const std::size_t m : leaves) {
-    if (subtrees.empty() || subtrees.back() != (m >> h)) subtrees.push_back(m >> h);
-  }
+  const std::vector<std::size_t> subtrees = tree_.opened_subtrees(leaves);
   const unsigned window_log = layout_.layers.front().log_arity + h;
   const std::vector<Fp> windows =
       basefold_codeword_windows(tables_, layout_.stack_vars, layout_.log_blowup, window_log, subtrees);

@@ -235,14 +235,19 @@ MerkleMultiProof MerkleTree::open(std::span<const std::size_t> indices, std::spa
       indices, [&](std::size_t) { return SubtreeColumns{cols, 0}; }, coset_size);
 }
 
+std::vector<std::size_t> MerkleTree::opened_subtrees(std::span<const std::size_t> indices) const {
+  std::vector<std::size_t> out;
+  for (const std::size_t i : indices) {
+    if (out.empty() || out.back() != (i >> first_level_)) out.push_back(i >> first_level_);
+  }
+  return out;
+}
+
 MerkleMultiProof MerkleTree::open_windows(std::span<const std::size_t> indices, std::span<const Fp> windows,
                                           std::size_t coset_size) const {
   check_indices(indices, shape_.num_leaves());
   if (coset_size != shape_.leaf_width) throw std::invalid_argument("MerkleTree::open_windows: leaf width differs");
-  std::vector<std::size_t> subtrees;
-  for (const std::size_t i : indices) {
-    if (subtrees.empty() || subtrees.back() != (i >> first_level_)) subtrees.push_back(i >> first_level_);
-  }
+  const std::vector<std::size_t> subtrees = opened_subtrees(indices);
   const std::size_t window_leaves = std::size_t{1} << first_level_;
   if (windows.size() != subtrees.size() * window_leaves * coset_size) {
     throw std::invalid_argument("MerkleTree::open_windows: one window per opened subtree");

@@ -127,6 +127,9 @@ class MerkleTree {
   // (basefold_windows.h). std::invalid_argument for another size.
   MerkleMultiProof open_windows(std::span<const std::size_t> indices, std::span<const Fp> windows,
                                 std::size_t coset_size) const;
+  // The subtrees of 2^first_level() leaves that contain the (increasing)
+  // indices, each once, increasing: the windows open_windows takes.
+  std::vector<std::size_t> opened_subtrees(std::span<const std::size_t> indices) const;
 
  private:
   using ByteColumn = merkle_detail::ByteColumn;

@@ -95,8 +95,12 @@ TEST(GroupCommit, KeepGroupWithoutTheCodewordOpensAsTheFullData) {
   const BasefoldParams params = crypto::basefold_default_params();
   const auto tables = random_tables(13, 5, 11);
   const crypto::BasefoldProverData full = crypto::basefold_commit(params, tables);
-  const crypto::BasefoldProverData lean = keep_group(params, tables, false);
-  const crypto::BasefoldProverData held = keep_group(params, tables, true);
+  const std::size_t bytes = stacked_codeword_bytes(params, 1u << 13, 5);
+  std::size_t none = bytes - 1, enough = bytes + 7;
+  const crypto::BasefoldProverData lean = keep_group(params, tables, none);
+  const crypto::BasefoldProverData held = keep_group(params, tables, enough);
+  EXPECT_EQ(none, bytes - 1);  // nothing taken from a budget it does not fit
+  EXPECT_EQ(enough, 7u);      // the held codeword taken from the budget
   EXPECT_FALSE(lean.holds_codeword());
   EXPECT_TRUE(held.holds_codeword());
   EXPECT_EQ(lean.commitment(), full.commitment());
